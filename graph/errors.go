@@ -1,0 +1,50 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"numberd/models"
+)
+
+// errorPresenter maps domain errors to extensions.code (and reason), keeps
+// gqlgen's own parse and validation errors, and hides everything else
+// behind "internal error" after logging it.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) && ge.Err == nil {
+			return ge // gqlgen's own error: already safe and coded
+		}
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if me := models.AsError(err); me != nil && me.Code != models.EINTERNAL {
+			gerr.Message = me.Message
+			if me.Reason == models.ReasonValidation && len(me.Fields) > 0 {
+				gerr.Message = me.Fields[0].Path + ": " + me.Fields[0].Message
+			}
+			gerr.Extensions = map[string]any{"code": errorCode(me)}
+			if me.Reason != "" {
+				gerr.Extensions["reason"] = me.Reason
+			}
+			return gerr
+		}
+		log.Error("graphql internal error", "path", gerr.Path.String(), "err", err)
+		gerr.Message = "internal error"
+		gerr.Extensions = map[string]any{"code": "INTERNAL"}
+		return gerr
+	}
+}
+
+// recoverFunc turns a panic in a resolver into an internal error.
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.Error("graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return models.Internal(fmt.Errorf("panic: %v", p))
+	}
+}

@@ -1,0 +1,58 @@
+package graph
+
+import (
+	"context"
+
+	"numberd/graph/model"
+	"numberd/models"
+	"numberd/service"
+)
+
+// account returns an account the caller may see, or nil.
+func (r *Resolver) account(ctx context.Context, id string) (*models.Account, error) {
+	m, err := r.Svc.AccountsByID(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return m[id], nil
+}
+
+// listQuery converts connection arguments.
+func (r *Resolver) listQuery(filter *model.PhoneNumberFilter, first *int, after *string) (service.ListQuery, error) {
+	var lq service.ListQuery
+	size, err := r.pageSize(first)
+	if err != nil {
+		return lq, err
+	}
+	lq.Limit = size
+	if after != nil && *after != "" {
+		if lq.After, err = decodeCursor(*after); err != nil {
+			return lq, err
+		}
+	}
+	if filter != nil {
+		lq.States = filter.States
+		if lq.Prefix, err = e164Prefix(filter.Prefix); err != nil {
+			return lq, err
+		}
+	}
+	return lq, nil
+}
+
+// connection wraps a page; totalCount is counted only when selected.
+func (r *Resolver) connection(ctx context.Context, accountID string, lq service.ListQuery, page *service.NumberPage) *model.PhoneNumberConnection {
+	conn := &model.PhoneNumberConnection{
+		Edges:    make([]*model.PhoneNumberEdge, 0, len(page.Numbers)),
+		PageInfo: &model.PageInfo{HasNextPage: page.NextKey != "", HasPreviousPage: lq.After != ""},
+		Page:     page,
+		Count:    func() (int64, error) { return r.Svc.CountNumbers(ctx, accountID, lq) },
+	}
+	for _, n := range page.Numbers {
+		conn.Edges = append(conn.Edges, &model.PhoneNumberEdge{Cursor: encodeCursor(n.Number), Node: n})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn
+}

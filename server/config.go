@@ -1,0 +1,142 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Config is numberd's whole configuration. Every field has a flag and an
+// environment variable; flags win. Nothing else in numberd reads the
+// environment.
+type Config struct {
+	Listen        string
+	DB            string
+	MasterAPIKey  string
+	TokenTTL      time.Duration
+	AuthCacheTTL  time.Duration
+	LogFormat     string
+	LogLevel      string
+	ActivateRate  float64
+	ActivateBurst float64
+	AuthRate      float64
+	AuthBurst     float64
+	MaxBodyBytes  int64
+	DrainTimeout  time.Duration
+	DBMaxConns    int
+	// GraphQL
+	Introspection   bool
+	GraphQLMaxFirst int
+	GraphQLMaxCost  int
+	GraphQLMaxDepth int
+}
+
+type setting struct {
+	flag, env, usage string
+	def              string
+	apply            func(string) error
+}
+
+// loadConfig reads the environment, then the flags.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	settings := []setting{
+		{"listen", "NUMBERD_LISTEN", "address to serve HTTP on", "127.0.0.1:8000", func(v string) error { c.Listen = v; return nil }},
+		{"db", "NUMBERD_DB", "database: sqlite:<path> or mysql://user:pass@host:port/dbname", "sqlite:./data/numberd.db", func(v string) error { c.DB = v; return nil }},
+		{"master-api-key", "NUMBERD_MASTER_API_KEY", "API key of the master account (random and printed once when empty)", "", func(v string) error { c.MasterAPIKey = v; return nil }},
+		{"token-ttl", "NUMBERD_TOKEN_TTL", "lifetime of auth tokens", "1h", durationInto(&c.TokenTTL)},
+		{"auth-cache-ttl", "NUMBERD_AUTH_CACHE_TTL", "how long an instance trusts a validated token before asking the database again (0 disables)", "5s", durationInto(&c.AuthCacheTTL)},
+		{"log-format", "NUMBERD_LOG_FORMAT", "log format: text or json", "text", func(v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("must be text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+		{"log-level", "NUMBERD_LOG_LEVEL", "log level: debug, info, warn, error", "info", func(v string) error { c.LogLevel = v; return nil }},
+		{"activate-rate", "NUMBERD_ACTIVATE_RATE", "per-account single-number activations per second (0 disables the limit)", "20", floatInto(&c.ActivateRate)},
+		{"activate-burst", "NUMBERD_ACTIVATE_BURST", "per-account activation burst", "200", floatInto(&c.ActivateBurst)},
+		{"auth-rate", "NUMBERD_AUTH_RATE", "api_auth attempts per second per client address (0 disables the limit)", "1", floatInto(&c.AuthRate)},
+		{"auth-burst", "NUMBERD_AUTH_BURST", "api_auth attempt burst per client address", "20", floatInto(&c.AuthBurst)},
+		{"max-body", "NUMBERD_MAX_BODY", "largest request body in bytes", "4194304", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("must be a positive number of bytes")
+			}
+			c.MaxBodyBytes = n
+			return nil
+		}},
+		{"drain-timeout", "NUMBERD_DRAIN_TIMEOUT", "how long SIGTERM waits for in-flight requests", "15s", durationInto(&c.DrainTimeout)},
+		{"db-max-conns", "NUMBERD_DB_MAX_CONNS", "database connection pool size (0: 8 for SQLite, 32 for MySQL)", "0", intInto(&c.DBMaxConns)},
+		{"graphql-introspection", "NUMBERD_GRAPHQL_INTROSPECTION", "allow GraphQL introspection (the playground needs it)", "true", boolInto(&c.Introspection)},
+		{"graphql-max-first", "NUMBERD_GRAPHQL_MAX_FIRST", "largest page a GraphQL connection returns", "100", intInto(&c.GraphQLMaxFirst)},
+		{"graphql-max-cost", "NUMBERD_GRAPHQL_MAX_COST", "largest GraphQL query complexity", "20000", intInto(&c.GraphQLMaxCost)},
+		{"graphql-max-depth", "NUMBERD_GRAPHQL_MAX_DEPTH", "deepest GraphQL selection", "12", intInto(&c.GraphQLMaxDepth)},
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		s := s
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		if err := s.apply(def); err != nil {
+			return c, fmt.Errorf("%s=%q: %v", s.env, def, err)
+		}
+		fs.Func(s.flag, s.usage+" (env "+s.env+", default \""+s.def+"\")", s.apply)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+func durationInto(d *time.Duration) func(string) error {
+	return func(v string) error {
+		x, err := time.ParseDuration(v)
+		if err != nil || x < 0 {
+			return fmt.Errorf("must be a duration such as 30s or 1h")
+		}
+		*d = x
+		return nil
+	}
+}
+
+func floatInto(f *float64) func(string) error {
+	return func(v string) error {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || x < 0 {
+			return fmt.Errorf("must be a non-negative number")
+		}
+		*f = x
+		return nil
+	}
+}
+
+func intInto(i *int) func(string) error {
+	return func(v string) error {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 {
+			return fmt.Errorf("must be a non-negative integer")
+		}
+		*i = x
+		return nil
+	}
+}
+
+func boolInto(b *bool) func(string) error {
+	return func(v string) error {
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false")
+		}
+		*b = x
+		return nil
+	}
+}

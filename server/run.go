@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"numberd/graph"
+	"numberd/rest"
+	"numberd/service"
+	"numberd/store"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0-dev"
+
+// hooks let tests observe a running server.
+type hooks struct {
+	// listening is called with the bound address once the server accepts.
+	listening func(addr string)
+}
+
+// run is numberd's entry point: a subcommand (serve by default) with its
+// flags.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, getenv, stdin, stdout, stderr, hooks{})
+}
+
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, h hooks) error {
+	cmd, rest := "serve", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr, h)
+	case "version":
+		fmt.Fprintln(stdout, "numberd", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage: numberd [serve] [flags]   serve the API (numberd serve -h lists the flags)
+       numberd version`
+
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens and migrates the configured database. Errors are one line.
+func openStore(ctx context.Context, c Config, log *slog.Logger) (*store.DB, error) {
+	cfg, err := store.ParseDSN(c.DB)
+	if err != nil {
+		return nil, fmt.Errorf("--db: %v", err)
+	}
+	db, err := store.Open(ctx, cfg, store.Options{Logger: log, MaxOpenConns: c.DBMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func serviceConfig(c Config) service.Config {
+	sc := service.DefaultConfig()
+	sc.TokenTTL = c.TokenTTL
+	sc.AuthCacheTTL = c.AuthCacheTTL
+	sc.ActivateRate, sc.ActivateBurst = c.ActivateRate, c.ActivateBurst
+	sc.AuthRate, sc.AuthBurst = c.AuthRate, c.AuthBurst
+	return sc
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
+	c, err := loadConfig("numberd serve", args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := newLogger(c, stderr)
+	db, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close() // last: after the HTTP server has drained
+	svc := service.New(db, serviceConfig(c), service.WithLogger(log))
+	master, createdMaster, err := svc.Bootstrap(ctx, c.MasterAPIKey)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %v", err)
+	}
+	if createdMaster && c.MasterAPIKey == "" {
+		fmt.Fprintf(stdout, "Created the master account %s.\nIts API key (shown once, keep it): %s\n", master.ID, master.APIKey)
+	}
+
+	handler := newHandler(svc, c, log)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %v", c.Listen, err)
+	}
+	log.Info("numberd serving", "addr", ln.Addr().String(), "db", db.Dialect(), "version", version)
+	if h.listening != nil {
+		h.listening(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", c.DrainTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("drain timed out; closing remaining connections", "err", err)
+		srv.Close()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newHandler is numberd's whole HTTP surface.
+func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log}))
+	gql := graph.NewHandler(svc, graph.Config{
+		Introspection: c.Introspection, MaxFirst: c.GraphQLMaxFirst, MaxComplexity: c.GraphQLMaxCost,
+		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
+	})
+	mux.Handle("/graphql", gql)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, map[string]any{"status": "ok", "version": version})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.Ready(r.Context()); err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		writeStatus(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok"})
+	})
+	return accessLog(log, mux)
+}
+
+func writeStatus(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// accessLog writes one line per request: request id, method, path, status,
+// duration. It never logs headers or bodies (tokens, API keys).
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			return
+		}
+		log.Info("request", "request_id", w.Header().Get("X-Request-ID"), "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

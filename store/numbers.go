@@ -1,0 +1,345 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"numberd/models"
+)
+
+// lock makes a read inside a transaction a locking read on MySQL
+// (SELECT … FOR UPDATE). SQLite has no row locks: its immediate transactions
+// already hold the database write lock, so the read is just as safe.
+func (q *Q) lock(g *gorm.DB) *gorm.DB {
+	if q.inTx && q.dialect == MySQL {
+		return g.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return g
+}
+
+// numberRow is a number with its owner's tree position.
+type numberRow struct {
+	models.Number `gorm:"embedded"`
+	OwnerPath     *string
+	OwnerAdmin    *bool
+}
+
+func (r *numberRow) toNumber() *models.Number {
+	n := r.Number
+	if n.AssignedTo != "" {
+		n.Owner = models.AccountRef{ID: n.AssignedTo}
+		if r.OwnerPath != nil {
+			n.Owner.Path = *r.OwnerPath
+		}
+		if r.OwnerAdmin != nil {
+			n.Owner.Admin = *r.OwnerAdmin
+		}
+	}
+	return &n
+}
+
+const numberWithOwner = "n.*, a.path AS owner_path, a.superduper_admin AS owner_admin"
+
+// NumberByE164 reads one number with its owner, or returns the bare
+// not_found error.
+func (q *Q) NumberByE164(ctx context.Context, e164 string) (*models.Number, error) {
+	var row numberRow
+	err := q.g.WithContext(ctx).Table("numbers AS n").Select(numberWithOwner).
+		Joins("LEFT JOIN accounts a ON a.id = n.assigned_to").
+		Where("n.number = ?", e164).Take(&row).Error
+	if err == gorm.ErrRecordNotFound {
+		return nil, models.ErrNotFound()
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return row.toNumber(), nil
+}
+
+// NumbersForUpdate reads the numbers that exist among nums, with their
+// owners, keyed by number. Inside Tx on MySQL the number rows stay locked
+// until commit (the owner accounts are read without locks).
+func (q *Q) NumbersForUpdate(ctx context.Context, nums []string) (map[string]*models.Number, error) {
+	out := make(map[string]*models.Number, len(nums))
+	owners := map[string]bool{}
+	for _, chunk := range chunks(nums, 500) {
+		var rows []*models.Number
+		if err := q.lock(q.g.WithContext(ctx)).Where("number IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, n := range rows {
+			out[n.Number] = n
+			if n.AssignedTo != "" {
+				owners[n.AssignedTo] = true
+			}
+		}
+	}
+	if len(owners) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(owners))
+	for id := range owners {
+		ids = append(ids, id)
+	}
+	accts, err := q.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range out {
+		if n.AssignedTo == "" {
+			continue
+		}
+		n.Owner = models.AccountRef{ID: n.AssignedTo}
+		if a := accts[n.AssignedTo]; a != nil {
+			n.Owner = a.Ref()
+		}
+	}
+	return out, nil
+}
+
+// NumberQuery selects numbers for listings and searches. Rows come ordered
+// by number (keyset pagination: After / AtOrAfter), or descending with Desc.
+type NumberQuery struct {
+	Owner        string // assigned_to equals
+	OwnerSubtree string // assigned to an account in this subtree (an account path)
+	Unassigned   bool   // assigned_to is empty
+	States       []models.State
+	Carriers     []string
+	Prefix       string // number starts with (a range scan on the key)
+	After        string // number > After
+	AtOrAfter    string // number >= AtOrAfter
+	Before       string // number < Before
+	Desc         bool
+	CreatedFrom  *time.Time
+	CreatedTo    *time.Time
+	UpdatedFrom  *time.Time
+	UpdatedTo    *time.Time
+	ExpiresTo    *time.Time
+	Limit        int
+	// WithOwner loads each number's owner reference (tree path, admin).
+	WithOwner bool
+}
+
+func (q *Q) numberQuery(ctx context.Context, f NumberQuery) *gorm.DB {
+	g := q.g.WithContext(ctx).Table("numbers AS n")
+	if f.WithOwner || f.OwnerSubtree != "" {
+		g = g.Joins("LEFT JOIN accounts a ON a.id = n.assigned_to")
+	}
+	if f.Owner != "" {
+		g = g.Where("n.assigned_to = ?", f.Owner)
+	}
+	if f.Unassigned {
+		g = g.Where("n.assigned_to = ''")
+	}
+	if f.OwnerSubtree != "" {
+		g = subtree(g, "a", f.OwnerSubtree)
+	}
+	if len(f.States) == 1 {
+		g = g.Where("n.state = ?", f.States[0])
+	} else if len(f.States) > 1 {
+		g = g.Where("n.state IN ?", f.States)
+	}
+	if len(f.Carriers) > 0 {
+		g = g.Where("n.carrier IN ?", f.Carriers)
+	}
+	if f.Prefix != "" {
+		g = g.Where("n.number >= ? AND n.number < ?", f.Prefix, PrefixEnd(f.Prefix))
+	}
+	if f.After != "" {
+		g = g.Where("n.number > ?", f.After)
+	}
+	if f.AtOrAfter != "" {
+		g = g.Where("n.number >= ?", f.AtOrAfter)
+	}
+	if f.Before != "" {
+		g = g.Where("n.number < ?", f.Before)
+	}
+	if f.CreatedFrom != nil {
+		g = g.Where("n.created_at >= ?", *f.CreatedFrom)
+	}
+	if f.CreatedTo != nil {
+		g = g.Where("n.created_at <= ?", *f.CreatedTo)
+	}
+	if f.UpdatedFrom != nil {
+		g = g.Where("n.updated_at >= ?", *f.UpdatedFrom)
+	}
+	if f.UpdatedTo != nil {
+		g = g.Where("n.updated_at <= ?", *f.UpdatedTo)
+	}
+	if f.ExpiresTo != nil {
+		g = g.Where("n.expires_at IS NOT NULL AND n.expires_at <= ?", *f.ExpiresTo)
+	}
+	return g
+}
+
+// FindNumbers runs a NumberQuery.
+func (q *Q) FindNumbers(ctx context.Context, f NumberQuery) ([]*models.Number, error) {
+	g := q.numberQuery(ctx, f)
+	if f.WithOwner {
+		g = g.Select(numberWithOwner)
+	} else {
+		g = g.Select("n.*")
+	}
+	if f.Desc {
+		g = g.Order("n.number DESC")
+	} else {
+		g = g.Order("n.number")
+	}
+	if f.Limit > 0 {
+		g = g.Limit(f.Limit)
+	}
+	var rows []*numberRow
+	if err := g.Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]*models.Number, len(rows))
+	for i, r := range rows {
+		out[i] = r.toNumber()
+	}
+	return out, nil
+}
+
+// CountNumbers counts the numbers a NumberQuery selects (ignoring Limit).
+func (q *Q) CountNumbers(ctx context.Context, f NumberQuery) (int64, error) {
+	f.Limit, f.WithOwner = 0, false
+	var n int64
+	err := q.numberQuery(ctx, f).Count(&n).Error
+	return n, translate(err)
+}
+
+// CountNumbersByState counts numbers per state for a NumberQuery.
+func (q *Q) CountNumbersByState(ctx context.Context, f NumberQuery) (map[models.State]int64, error) {
+	f.Limit, f.WithOwner = 0, false
+	var rows []struct {
+		State models.State
+		N     int64
+	}
+	if err := q.numberQuery(ctx, f).Select("n.state AS state, COUNT(*) AS n").Group("n.state").Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[models.State]int64{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+// PrefixEnd is the smallest string greater than every string starting with
+// prefix (prefix ends with a digit or '+', so bumping the last byte works).
+func PrefixEnd(prefix string) string {
+	b := []byte(prefix)
+	b[len(b)-1]++
+	return string(b)
+}
+
+// NumberChanges is the outcome of one use case over one or many numbers,
+// written together: batched inserts and upserts instead of a round trip per
+// number.
+type NumberChanges struct {
+	Insert []*models.Number
+	Update []*models.Number
+	Delete []string
+	Events []*models.NumberEvent
+}
+
+// Empty reports whether there is nothing to write.
+func (c *NumberChanges) Empty() bool {
+	return len(c.Insert) == 0 && len(c.Update) == 0 && len(c.Delete) == 0 && len(c.Events) == 0
+}
+
+const writeBatch = 200
+
+// numberColumns are the columns an update rewrites (everything but the key
+// and the creation time).
+var numberColumns = []string{
+	"state", "assigned_to", "previously_assigned_to", "used_by", "carrier", "reserve_history",
+	"features", "features_allowed", "features_denied", "public", "carrier_data", "ported_in",
+	"expires_at", "updated_at",
+}
+
+// ApplyNumberChanges writes a NumberChanges. Call it inside Tx after reading
+// the updated numbers with NumbersForUpdate: the rows are locked (MySQL) or
+// the database is (SQLite), so the upserts below only ever update rows this
+// transaction read. A duplicate insert means another writer created the
+// number meanwhile: a RetryableError, so the use case re-reads and decides
+// again.
+func (q *Q) ApplyNumberChanges(ctx context.Context, c NumberChanges) error {
+	g := q.g.WithContext(ctx)
+	if len(c.Insert) > 0 {
+		if err := g.CreateInBatches(c.Insert, writeBatch).Error; err != nil {
+			e := translate(err)
+			if models.ErrorReason(e) == "duplicate" {
+				return &RetryableError{Err: err}
+			}
+			return e
+		}
+	}
+	if len(c.Update) > 0 {
+		up := g.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "number"}},
+			DoUpdates: clause.AssignmentColumns(numberColumns),
+		})
+		if err := up.CreateInBatches(c.Update, writeBatch).Error; err != nil {
+			return translate(err)
+		}
+	}
+	for _, chunk := range chunks(c.Delete, 500) {
+		if err := g.Where("number IN ?", chunk).Delete(&models.Number{}).Error; err != nil {
+			return translate(err)
+		}
+	}
+	if len(c.Events) > 0 {
+		if err := g.CreateInBatches(c.Events, 500).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// NumberEvents returns a number's history, newest first, starting after the
+// event `before` (an id; "" for the newest).
+func (q *Q) NumberEvents(ctx context.Context, number string, before string, limit int) ([]*models.NumberEvent, error) {
+	g := q.g.WithContext(ctx).Where("number = ?", number)
+	if before != "" {
+		g = g.Where("id < ?", before)
+	}
+	var rows []*models.NumberEvent
+	err := g.Order("id DESC").Limit(limit).Find(&rows).Error
+	return rows, translate(err)
+}
+
+// LatestEvents returns, for each number, its newest `per` events (newest
+// first), in one statement (a window function), for batch loaders.
+func (q *Q) LatestEvents(ctx context.Context, numbers []string, per int) (map[string][]*models.NumberEvent, error) {
+	out := map[string][]*models.NumberEvent{}
+	for _, chunk := range chunks(numbers, 500) {
+		var rows []*models.NumberEvent
+		sub := q.g.WithContext(ctx).Model(&models.NumberEvent{}).
+			Select("*, ROW_NUMBER() OVER (PARTITION BY number ORDER BY id DESC) AS rn").
+			Where("number IN ?", chunk)
+		if err := q.g.WithContext(ctx).Table("(?) AS e", sub).Where("rn <= ?", per).Order("number, id DESC").Find(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, e := range rows {
+			out[e.Number] = append(out[e.Number], e)
+		}
+	}
+	return out, nil
+}
+
+// CountEvents counts the history rows of a number.
+func (q *Q) CountEvents(ctx context.Context, number string) (int64, error) {
+	var n int64
+	err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Where("number = ?", number).Count(&n).Error
+	return n, translate(err)
+}
+
+// EventsSince returns events created at or after since, oldest first.
+func (q *Q) EventsSince(ctx context.Context, since time.Time, limit int) ([]*models.NumberEvent, error) {
+	var rows []*models.NumberEvent
+	err := q.g.WithContext(ctx).Where("created_at >= ?", since).Order("created_at, id").Limit(limit).Find(&rows).Error
+	return rows, translate(err)
+}
