@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"numberd/graph/model"
+	"numberd/service"
 	"numberd/models"
 )
 
@@ -283,4 +284,68 @@ func (r *Resolver) pageSize(first *int) (int, error) {
 			Message: "first must be between 0 and the server's maximum page size", Target: max})
 	}
 	return *first, nil
+}
+
+// publicDoc merges typed public-field inputs over a free-form JSON object.
+func publicDoc(fields *model.JSON, cnam *model.CnamInput, e911 *model.E911Input, porting *model.PortingInput, carrier *string) (models.Doc, error) {
+	d, err := fields.Object()
+	if err != nil {
+		return nil, err
+	}
+	d = d.Clone()
+	if cnam != nil {
+		d["cnam"] = cnamDoc(cnam)
+	}
+	if e911 != nil {
+		d["e911"] = e911Doc(e911)
+	}
+	if porting != nil {
+		d["porting"] = portingDoc(porting)
+	}
+	put(d, "carrier_name", carrier)
+	return d, nil
+}
+
+// batchPayload turns batch results into per-number payloads; request-level
+// domain errors become the payload's userErrors.
+func batchPayload(res []service.Result, err error) (*model.PhoneNumberBatchPayload, error) {
+	if err != nil {
+		ue, ok := userErrors(err)
+		if !ok {
+			return nil, err
+		}
+		return &model.PhoneNumberBatchPayload{Results: []*model.PhoneNumberResult{}, UserErrors: ue}, nil
+	}
+	out := &model.PhoneNumberBatchPayload{Results: make([]*model.PhoneNumberResult, 0, len(res)), UserErrors: []*model.UserError{}}
+	for _, r := range res {
+		ue, ok := userErrors(r.Err)
+		if !ok {
+			return nil, r.Err
+		}
+		item := &model.PhoneNumberResult{Number: r.Key, UserErrors: ue}
+		if r.Err == nil {
+			item.PhoneNumber = r.Number
+		}
+		out.Results = append(out.Results, item)
+	}
+	return out, nil
+}
+
+func encodeEventCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("e:" + id))
+}
+
+func decodeEventCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(b), "e:") {
+		return "", models.ErrValidation(models.FieldError{Path: "after", Rule: "format", Message: "invalid cursor"})
+	}
+	return strings.TrimPrefix(string(b), "e:"), nil
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

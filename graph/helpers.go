@@ -56,3 +56,37 @@ func (r *Resolver) connection(ctx context.Context, accountID string, lq service.
 	}
 	return conn
 }
+
+// history pages a number's events, newest first.
+func (r *Resolver) history(ctx context.Context, n *models.Number, first *int, after *string) (*model.PhoneNumberEventConnection, error) {
+	size, err := r.pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	before := ""
+	if after != nil && *after != "" {
+		if before, err = decodeEventCursor(*after); err != nil {
+			return nil, err
+		}
+	}
+	events, err := r.Svc.NumberHistory(ctx, n.Number, size+1, before)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.PhoneNumberEventConnection{
+		PageInfo: &model.PageInfo{HasNextPage: len(events) > size, HasPreviousPage: before != ""},
+		Count:    func() (int64, error) { return r.Svc.CountHistory(ctx, n.Number) },
+	}
+	if len(events) > size {
+		events = events[:size]
+	}
+	conn.Edges = make([]*model.PhoneNumberEventEdge, 0, len(events))
+	for _, e := range events {
+		conn.Edges = append(conn.Edges, &model.PhoneNumberEventEdge{Cursor: encodeEventCursor(e.ID), Node: e})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}

@@ -358,3 +358,13 @@ func (s *Service) LatestEvents(ctx context.Context, nums []string, per int) (map
 	m, err := s.db.Q().LatestEvents(ctx, nums, per)
 	return m, s.read(ctx, err)
 }
+
+// CountHistory counts a number's history events.
+func (s *Service) CountHistory(ctx context.Context, raw string) (int64, error) {
+	n, err := s.FindNumber(ctx, raw)
+	if err != nil {
+		return 0, err
+	}
+	c, err := s.db.Q().CountEvents(ctx, n.Number)
+	return c, s.read(ctx, err)
+}

@@ -34,6 +34,8 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	PhoneNumber() PhoneNumberResolver
 	PhoneNumberConnection() PhoneNumberConnectionResolver
+	PhoneNumberEvent() PhoneNumberEventResolver
+	PhoneNumberEventConnection() PhoneNumberEventConnectionResolver
 	Query() QueryResolver
 }
 
@@ -77,9 +79,16 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreatePhoneNumber  func(childComplexity int, input model.CreatePhoneNumberInput) int
-		ReleasePhoneNumber func(childComplexity int, input model.ReleasePhoneNumberInput) int
-		UpdatePhoneNumber  func(childComplexity int, input model.UpdatePhoneNumberInput) int
+		ActivatePhoneNumber  func(childComplexity int, input model.PhoneNumberActionInput) int
+		ActivatePhoneNumbers func(childComplexity int, input model.ActivatePhoneNumbersInput) int
+		CreatePhoneNumber    func(childComplexity int, input model.CreatePhoneNumberInput) int
+		CreatePhoneNumbers   func(childComplexity int, input model.CreatePhoneNumbersInput) int
+		PortPhoneNumber      func(childComplexity int, input model.PhoneNumberActionInput) int
+		ReleasePhoneNumber   func(childComplexity int, input model.ReleasePhoneNumberInput) int
+		ReleasePhoneNumbers  func(childComplexity int, input model.ReleasePhoneNumbersInput) int
+		ReservePhoneNumber   func(childComplexity int, input model.PhoneNumberActionInput) int
+		UpdatePhoneNumber    func(childComplexity int, input model.UpdatePhoneNumberInput) int
+		UpdatePhoneNumbers   func(childComplexity int, input model.UpdatePhoneNumbersInput) int
 	}
 
 	PageInfo struct {
@@ -97,6 +106,7 @@ type ComplexityRoot struct {
 		CreatedAt         func(childComplexity int) int
 		E911              func(childComplexity int) int
 		Features          func(childComplexity int) int
+		History           func(childComplexity int, first *int, after *string) int
 		ID                func(childComplexity int) int
 		Number            func(childComplexity int) int
 		Porting           func(childComplexity int) int
@@ -105,6 +115,11 @@ type ComplexityRoot struct {
 		State             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		UsedBy            func(childComplexity int) int
+	}
+
+	PhoneNumberBatchPayload struct {
+		Results    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PhoneNumberConnection struct {
@@ -118,7 +133,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PhoneNumberEvent struct {
+		Action         func(childComplexity int) int
+		ActorAccountID func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		FromAccountID  func(childComplexity int) int
+		FromState      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Number         func(childComplexity int) int
+		RequestID      func(childComplexity int) int
+		ToAccountID    func(childComplexity int) int
+		ToState        func(childComplexity int) int
+	}
+
+	PhoneNumberEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PhoneNumberEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PhoneNumberPayload struct {
+		PhoneNumber func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	PhoneNumberResult struct {
+		Number      func(childComplexity int) int
 		PhoneNumber func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
 	}
@@ -162,6 +207,13 @@ type AccountResolver interface {
 	Tree(ctx context.Context, obj *models.Account) ([]string, error)
 }
 type MutationResolver interface {
+	ReservePhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
+	ActivatePhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
+	PortPhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
+	CreatePhoneNumbers(ctx context.Context, input model.CreatePhoneNumbersInput) (*model.PhoneNumberBatchPayload, error)
+	UpdatePhoneNumbers(ctx context.Context, input model.UpdatePhoneNumbersInput) (*model.PhoneNumberBatchPayload, error)
+	ReleasePhoneNumbers(ctx context.Context, input model.ReleasePhoneNumbersInput) (*model.PhoneNumberBatchPayload, error)
+	ActivatePhoneNumbers(ctx context.Context, input model.ActivatePhoneNumbersInput) (*model.PhoneNumberBatchPayload, error)
 	CreatePhoneNumber(ctx context.Context, input model.CreatePhoneNumberInput) (*model.PhoneNumberPayload, error)
 	UpdatePhoneNumber(ctx context.Context, input model.UpdatePhoneNumberInput) (*model.PhoneNumberPayload, error)
 	ReleasePhoneNumber(ctx context.Context, input model.ReleasePhoneNumberInput) (*model.PhoneNumberPayload, error)
@@ -180,9 +232,21 @@ type PhoneNumberResolver interface {
 	UsedBy(ctx context.Context, obj *models.Number) (*string, error)
 
 	PublicFields(ctx context.Context, obj *models.Number) (*model.JSON, error)
+	History(ctx context.Context, obj *models.Number, first *int, after *string) (*model.PhoneNumberEventConnection, error)
 }
 type PhoneNumberConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.PhoneNumberConnection) (int, error)
+}
+type PhoneNumberEventResolver interface {
+	FromState(ctx context.Context, obj *models.NumberEvent) (*models.State, error)
+
+	FromAccountID(ctx context.Context, obj *models.NumberEvent) (*string, error)
+	ToAccountID(ctx context.Context, obj *models.NumberEvent) (*string, error)
+	ActorAccountID(ctx context.Context, obj *models.NumberEvent) (*string, error)
+	RequestID(ctx context.Context, obj *models.NumberEvent) (*string, error)
+}
+type PhoneNumberEventConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.PhoneNumberEventConnection) (int, error)
 }
 type QueryResolver interface {
 	Account(ctx context.Context, id string) (*models.Account, error)
@@ -368,6 +432,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.E911.StreetAddress(childComplexity), true
 
+	case "Mutation.activatePhoneNumber":
+		if e.ComplexityRoot.Mutation.ActivatePhoneNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activatePhoneNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivatePhoneNumber(childComplexity, args["input"].(model.PhoneNumberActionInput)), true
+	case "Mutation.activatePhoneNumbers":
+		if e.ComplexityRoot.Mutation.ActivatePhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activatePhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivatePhoneNumbers(childComplexity, args["input"].(model.ActivatePhoneNumbersInput)), true
 	case "Mutation.createPhoneNumber":
 		if e.ComplexityRoot.Mutation.CreatePhoneNumber == nil {
 			break
@@ -379,6 +465,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePhoneNumber(childComplexity, args["input"].(model.CreatePhoneNumberInput)), true
+	case "Mutation.createPhoneNumbers":
+		if e.ComplexityRoot.Mutation.CreatePhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePhoneNumbers(childComplexity, args["input"].(model.CreatePhoneNumbersInput)), true
+	case "Mutation.portPhoneNumber":
+		if e.ComplexityRoot.Mutation.PortPhoneNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_portPhoneNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PortPhoneNumber(childComplexity, args["input"].(model.PhoneNumberActionInput)), true
 	case "Mutation.releasePhoneNumber":
 		if e.ComplexityRoot.Mutation.ReleasePhoneNumber == nil {
 			break
@@ -390,6 +498,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleasePhoneNumber(childComplexity, args["input"].(model.ReleasePhoneNumberInput)), true
+	case "Mutation.releasePhoneNumbers":
+		if e.ComplexityRoot.Mutation.ReleasePhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releasePhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleasePhoneNumbers(childComplexity, args["input"].(model.ReleasePhoneNumbersInput)), true
+	case "Mutation.reservePhoneNumber":
+		if e.ComplexityRoot.Mutation.ReservePhoneNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reservePhoneNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReservePhoneNumber(childComplexity, args["input"].(model.PhoneNumberActionInput)), true
 	case "Mutation.updatePhoneNumber":
 		if e.ComplexityRoot.Mutation.UpdatePhoneNumber == nil {
 			break
@@ -401,6 +531,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePhoneNumber(childComplexity, args["input"].(model.UpdatePhoneNumberInput)), true
+	case "Mutation.updatePhoneNumbers":
+		if e.ComplexityRoot.Mutation.UpdatePhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePhoneNumbers(childComplexity, args["input"].(model.UpdatePhoneNumbersInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -469,6 +610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PhoneNumber.Features(childComplexity), true
+	case "PhoneNumber.history":
+		if e.ComplexityRoot.PhoneNumber.History == nil {
+			break
+		}
+
+		args, err := ec.field_PhoneNumber_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PhoneNumber.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "PhoneNumber.id":
 		if e.ComplexityRoot.PhoneNumber.ID == nil {
 			break
@@ -518,6 +670,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhoneNumber.UsedBy(childComplexity), true
 
+	case "PhoneNumberBatchPayload.results":
+		if e.ComplexityRoot.PhoneNumberBatchPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberBatchPayload.Results(childComplexity), true
+	case "PhoneNumberBatchPayload.userErrors":
+		if e.ComplexityRoot.PhoneNumberBatchPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberBatchPayload.UserErrors(childComplexity), true
+
 	case "PhoneNumberConnection.edges":
 		if e.ComplexityRoot.PhoneNumberConnection.Edges == nil {
 			break
@@ -550,6 +715,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhoneNumberEdge.Node(childComplexity), true
 
+	case "PhoneNumberEvent.action":
+		if e.ComplexityRoot.PhoneNumberEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.Action(childComplexity), true
+	case "PhoneNumberEvent.actorAccountId":
+		if e.ComplexityRoot.PhoneNumberEvent.ActorAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.ActorAccountID(childComplexity), true
+	case "PhoneNumberEvent.createdAt":
+		if e.ComplexityRoot.PhoneNumberEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.CreatedAt(childComplexity), true
+	case "PhoneNumberEvent.fromAccountId":
+		if e.ComplexityRoot.PhoneNumberEvent.FromAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.FromAccountID(childComplexity), true
+	case "PhoneNumberEvent.fromState":
+		if e.ComplexityRoot.PhoneNumberEvent.FromState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.FromState(childComplexity), true
+	case "PhoneNumberEvent.id":
+		if e.ComplexityRoot.PhoneNumberEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.ID(childComplexity), true
+	case "PhoneNumberEvent.number":
+		if e.ComplexityRoot.PhoneNumberEvent.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.Number(childComplexity), true
+	case "PhoneNumberEvent.requestId":
+		if e.ComplexityRoot.PhoneNumberEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.RequestID(childComplexity), true
+	case "PhoneNumberEvent.toAccountId":
+		if e.ComplexityRoot.PhoneNumberEvent.ToAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.ToAccountID(childComplexity), true
+	case "PhoneNumberEvent.toState":
+		if e.ComplexityRoot.PhoneNumberEvent.ToState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEvent.ToState(childComplexity), true
+
+	case "PhoneNumberEventConnection.edges":
+		if e.ComplexityRoot.PhoneNumberEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEventConnection.Edges(childComplexity), true
+	case "PhoneNumberEventConnection.pageInfo":
+		if e.ComplexityRoot.PhoneNumberEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEventConnection.PageInfo(childComplexity), true
+	case "PhoneNumberEventConnection.totalCount":
+		if e.ComplexityRoot.PhoneNumberEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEventConnection.TotalCount(childComplexity), true
+
+	case "PhoneNumberEventEdge.cursor":
+		if e.ComplexityRoot.PhoneNumberEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEventEdge.Cursor(childComplexity), true
+	case "PhoneNumberEventEdge.node":
+		if e.ComplexityRoot.PhoneNumberEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberEventEdge.Node(childComplexity), true
+
 	case "PhoneNumberPayload.phoneNumber":
 		if e.ComplexityRoot.PhoneNumberPayload.PhoneNumber == nil {
 			break
@@ -562,6 +820,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PhoneNumberPayload.UserErrors(childComplexity), true
+
+	case "PhoneNumberResult.number":
+		if e.ComplexityRoot.PhoneNumberResult.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberResult.Number(childComplexity), true
+	case "PhoneNumberResult.phoneNumber":
+		if e.ComplexityRoot.PhoneNumberResult.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberResult.PhoneNumber(childComplexity), true
+	case "PhoneNumberResult.userErrors":
+		if e.ComplexityRoot.PhoneNumberResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumberResult.UserErrors(childComplexity), true
 
 	case "Porting.billingAccountId":
 		if e.ComplexityRoot.Porting.BillingAccountID == nil {
@@ -716,13 +993,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActivatePhoneNumbersInput", ec.unmarshalInputActivatePhoneNumbersInput),
 			graphql.NewInputUnmarshaler("CnamInput", ec.unmarshalInputCnamInput),
 			graphql.NewInputUnmarshaler("CreatePhoneNumberInput", ec.unmarshalInputCreatePhoneNumberInput),
+			graphql.NewInputUnmarshaler("CreatePhoneNumbersInput", ec.unmarshalInputCreatePhoneNumbersInput),
 			graphql.NewInputUnmarshaler("E911Input", ec.unmarshalInputE911Input),
+			graphql.NewInputUnmarshaler("PhoneNumberActionInput", ec.unmarshalInputPhoneNumberActionInput),
 			graphql.NewInputUnmarshaler("PhoneNumberFilter", ec.unmarshalInputPhoneNumberFilter),
 			graphql.NewInputUnmarshaler("PortingInput", ec.unmarshalInputPortingInput),
 			graphql.NewInputUnmarshaler("ReleasePhoneNumberInput", ec.unmarshalInputReleasePhoneNumberInput),
+			graphql.NewInputUnmarshaler("ReleasePhoneNumbersInput", ec.unmarshalInputReleasePhoneNumbersInput),
 			graphql.NewInputUnmarshaler("UpdatePhoneNumberInput", ec.unmarshalInputUpdatePhoneNumberInput),
+			graphql.NewInputUnmarshaler("UpdatePhoneNumbersInput", ec.unmarshalInputUpdatePhoneNumbersInput),
 		)
 	}
 	first := true
@@ -828,6 +1110,184 @@ type Account implements Node {
 extend type Query {
   "An account the caller may see: its own or a descendant (a superduper admin sees all)."
   account(id: ID!): Account
+}
+`, BuiltIn: false},
+	{Name: "../lifecycle.graphqls", Input: `"""
+One change of a number's state or owner, written in the same transaction as
+the change.
+"""
+type PhoneNumberEvent {
+  "The event id (time-ordered)."
+  id: ID!
+  "The number that changed."
+  number: String!
+  "What happened: create, activate, reserve, port, release, delete, expire, fix, discover."
+  action: String!
+  "The state before (null when the number was created)."
+  fromState: NumberState
+  "The state after."
+  toState: NumberState!
+  "The owner before (null when unowned)."
+  fromAccountId: ID
+  "The owner after (null when unowned)."
+  toAccountId: ID
+  "The account that made the change."
+  actorAccountId: ID
+  "The request that made the change."
+  requestId: String
+  "When it happened."
+  createdAt: Time!
+}
+
+"""
+A page of history events, newest first.
+"""
+type PhoneNumberEventConnection {
+  "The events of this page with their cursors."
+  edges: [PhoneNumberEventEdge!]!
+  "Paging details."
+  pageInfo: PageInfo!
+  "How many events the number has in all (computed only when asked)."
+  totalCount: Int!
+}
+
+"""
+A history event and its cursor.
+"""
+type PhoneNumberEventEdge {
+  "Opaque cursor of this event."
+  cursor: String!
+  "The event."
+  node: PhoneNumberEvent!
+}
+
+extend type PhoneNumber {
+  "Every change of state or owner, newest first."
+  history(
+    "Page size."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): PhoneNumberEventConnection!
+}
+
+"""
+Moves one number for an account.
+"""
+input PhoneNumberActionInput {
+  "The account the number is for."
+  accountId: ID!
+  "The number."
+  number: String!
+  "Public fields to store (activate and port: replace the existing ones when given; reserve: validated only, as in Kazoo)."
+  publicFields: JSON
+}
+
+"""
+Adds many numbers for an account; each succeeds or fails on its own.
+"""
+input CreatePhoneNumbersInput {
+  "The account the numbers are for."
+  accountId: ID!
+  "The numbers (1 to 10,000, no duplicates after normalisation)."
+  numbers: [String!]!
+  "The state to create them in (default IN_SERVICE)."
+  state: NumberState
+  "Caller-id name settings for every number."
+  cnam: CnamInput
+  "E911 address for every number."
+  e911: E911Input
+  "Port-in details for every number."
+  porting: PortingInput
+  "Renames the carrier (superduper admin only)."
+  carrierName: String
+  "Other public fields for every number."
+  publicFields: JSON
+}
+
+"""
+Changes the public fields of many numbers.
+"""
+input UpdatePhoneNumbersInput {
+  "The account the request acts through."
+  accountId: ID!
+  "The numbers."
+  numbers: [String!]!
+  "Replace or merge (default MERGE)."
+  mode: UpdateMode = MERGE
+  "Caller-id name settings (null removes them when merging)."
+  cnam: CnamInput @goField(omittable: true)
+  "E911 address (null removes it when merging)."
+  e911: E911Input @goField(omittable: true)
+  "Port-in details (null removes them when merging)."
+  porting: PortingInput @goField(omittable: true)
+  "Renames the carrier (superduper admin only)."
+  carrierName: String
+  "Other public fields (when merging, a null value removes the key)."
+  publicFields: JSON
+}
+
+"""
+Releases many numbers.
+"""
+input ReleasePhoneNumbersInput {
+  "The account the request acts through."
+  accountId: ID!
+  "The numbers."
+  numbers: [String!]!
+  "Delete outright (superduper admin only; ignored for others)."
+  hard: Boolean
+}
+
+"""
+Puts many numbers in service for an account.
+"""
+input ActivatePhoneNumbersInput {
+  "The account the numbers are for."
+  accountId: ID!
+  "The numbers."
+  numbers: [String!]!
+  "Public fields that replace each number's when given."
+  publicFields: JSON
+}
+
+"""
+The outcome for one number of a batch mutation.
+"""
+type PhoneNumberResult {
+  "The number as normalised (or as given when it is not a valid number)."
+  number: String!
+  "The number after the change (null when this number failed)."
+  phoneNumber: PhoneNumber
+  "Why this number failed (empty on success)."
+  userErrors: [UserError!]!
+}
+
+"""
+The result of a batch mutation: one result per number, or request-level errors.
+"""
+type PhoneNumberBatchPayload {
+  "One result per distinct number, in input order."
+  results: [PhoneNumberResult!]!
+  "Errors that failed the whole request (empty when the request was processed)."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Reserves a number for an account (REST PUT .../{N}/reserve)."
+  reservePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  "Puts a number in service for an account: buy, assign or move (REST PUT .../{N}/activate)."
+  activatePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  "Creates a number in port_in for an account (REST PUT .../{N}/port)."
+  portPhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  "Adds many numbers (REST PUT .../collection)."
+  createPhoneNumbers(input: CreatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  "Changes many numbers (REST POST/PATCH .../collection)."
+  updatePhoneNumbers(input: UpdatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  "Releases many numbers (REST DELETE .../collection)."
+  releasePhoneNumbers(input: ReleasePhoneNumbersInput!): PhoneNumberBatchPayload!
+  "Puts many numbers in service (REST PUT .../collection/activate)."
+  activatePhoneNumbers(input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
 }
 `, BuiltIn: false},
 	{Name: "../number.graphqls", Input: `"""
@@ -1355,8 +1815,20 @@ func (ec *executionContext) childFields_PhoneNumber(ctx context.Context, field g
 		return ec.fieldContext_PhoneNumber_updatedAt(ctx, field)
 	case "publicFields":
 		return ec.fieldContext_PhoneNumber_publicFields(ctx, field)
+	case "history":
+		return ec.fieldContext_PhoneNumber_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PhoneNumber", field.Name)
+}
+
+func (ec *executionContext) childFields_PhoneNumberBatchPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_PhoneNumberBatchPayload_results(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PhoneNumberBatchPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberBatchPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PhoneNumberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1381,6 +1853,54 @@ func (ec *executionContext) childFields_PhoneNumberEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PhoneNumberEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PhoneNumberEvent_id(ctx, field)
+	case "number":
+		return ec.fieldContext_PhoneNumberEvent_number(ctx, field)
+	case "action":
+		return ec.fieldContext_PhoneNumberEvent_action(ctx, field)
+	case "fromState":
+		return ec.fieldContext_PhoneNumberEvent_fromState(ctx, field)
+	case "toState":
+		return ec.fieldContext_PhoneNumberEvent_toState(ctx, field)
+	case "fromAccountId":
+		return ec.fieldContext_PhoneNumberEvent_fromAccountId(ctx, field)
+	case "toAccountId":
+		return ec.fieldContext_PhoneNumberEvent_toAccountId(ctx, field)
+	case "actorAccountId":
+		return ec.fieldContext_PhoneNumberEvent_actorAccountId(ctx, field)
+	case "requestId":
+		return ec.fieldContext_PhoneNumberEvent_requestId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PhoneNumberEvent_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_PhoneNumberEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PhoneNumberEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PhoneNumberEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PhoneNumberEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PhoneNumberEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PhoneNumberEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PhoneNumberEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PhoneNumberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "phoneNumber":
@@ -1389,6 +1909,18 @@ func (ec *executionContext) childFields_PhoneNumberPayload(ctx context.Context, 
 		return ec.fieldContext_PhoneNumberPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PhoneNumberResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_PhoneNumberResult_number(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_PhoneNumberResult_phoneNumber(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PhoneNumberResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumberResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Porting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1551,12 +2083,68 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_activatePhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PhoneNumberActionInput, error) {
+			return ec.unmarshalNPhoneNumberActionInput2numberdᚋgraphᚋmodelᚐPhoneNumberActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_activatePhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivatePhoneNumbersInput, error) {
+			return ec.unmarshalNActivatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐActivatePhoneNumbersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreatePhoneNumberInput, error) {
 			return ec.unmarshalNCreatePhoneNumberInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePhoneNumbersInput, error) {
+			return ec.unmarshalNCreatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumbersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_portPhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PhoneNumberActionInput, error) {
+			return ec.unmarshalNPhoneNumberActionInput2numberdᚋgraphᚋmodelᚐPhoneNumberActionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1579,6 +2167,34 @@ func (ec *executionContext) field_Mutation_releasePhoneNumber_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_releasePhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReleasePhoneNumbersInput, error) {
+			return ec.unmarshalNReleasePhoneNumbersInput2numberdᚋgraphᚋmodelᚐReleasePhoneNumbersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reservePhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PhoneNumberActionInput, error) {
+			return ec.unmarshalNPhoneNumberActionInput2numberdᚋgraphᚋmodelᚐPhoneNumberActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updatePhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1590,6 +2206,42 @@ func (ec *executionContext) field_Mutation_updatePhoneNumber_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePhoneNumbersInput, error) {
+			return ec.unmarshalNUpdatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐUpdatePhoneNumbersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PhoneNumber_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -2368,6 +3020,314 @@ func (ec *executionContext) fieldContext_E911_legacyData(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("E911", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _Mutation_reservePhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reservePhoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReservePhoneNumber(ctx, fc.Args["input"].(model.PhoneNumberActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reservePhoneNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reservePhoneNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activatePhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activatePhoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivatePhoneNumber(ctx, fc.Args["input"].(model.PhoneNumberActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activatePhoneNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activatePhoneNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_portPhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_portPhoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PortPhoneNumber(ctx, fc.Args["input"].(model.PhoneNumberActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_portPhoneNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_portPhoneNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePhoneNumbers(ctx, fc.Args["input"].(model.CreatePhoneNumbersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberBatchPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberBatchPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberBatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePhoneNumbers(ctx, fc.Args["input"].(model.UpdatePhoneNumbersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberBatchPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberBatchPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberBatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releasePhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releasePhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleasePhoneNumbers(ctx, fc.Args["input"].(model.ReleasePhoneNumbersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberBatchPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberBatchPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releasePhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberBatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releasePhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activatePhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activatePhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivatePhoneNumbers(ctx, fc.Args["input"].(model.ActivatePhoneNumbersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberBatchPayload) graphql.Marshaler {
+			return ec.marshalNPhoneNumberBatchPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activatePhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberBatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activatePhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2973,6 +3933,114 @@ func (ec *executionContext) fieldContext_PhoneNumber_publicFields(_ context.Cont
 	return graphql.NewScalarFieldContext("PhoneNumber", field, true, true, "JSON")
 }
 
+func (ec *executionContext) _PhoneNumber_history(ctx context.Context, field graphql.CollectedField, obj *models.Number) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumber_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PhoneNumber().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberEventConnection) graphql.Marshaler {
+			return ec.marshalNPhoneNumberEventConnection2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumber_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumber",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PhoneNumber_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberBatchPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberBatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberBatchPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PhoneNumberResult) graphql.Marshaler {
+			return ec.marshalNPhoneNumberResult2ᚕᚖnumberdᚋgraphᚋmodelᚐPhoneNumberResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberBatchPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberBatchPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberBatchPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberBatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberBatchPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖnumberdᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberBatchPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberBatchPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PhoneNumberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3115,6 +4183,378 @@ func (ec *executionContext) fieldContext_PhoneNumberEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _PhoneNumberEvent_id(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_number(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_action(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_fromState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEvent().FromState(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.State) graphql.Marshaler {
+			return ec.marshalONumberState2ᚖnumberdᚋmodelsᚐState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, true, true, "NumberState")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_toState(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_toState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.State) graphql.Marshaler {
+			return ec.marshalNNumberState2numberdᚋmodelsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, false, false, "NumberState")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_fromAccountId(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_fromAccountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEvent().FromAccountID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_fromAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_toAccountId(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_toAccountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEvent().ToAccountID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_toAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_actorAccountId(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_actorAccountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEvent().ActorAccountID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_actorAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEvent().RequestID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _PhoneNumberEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.NumberEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PhoneNumberEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PhoneNumberEventEdge) graphql.Marshaler {
+			return ec.marshalNPhoneNumberEventEdge2ᚕᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖnumberdᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumberEventConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEventConnection", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PhoneNumberEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PhoneNumberEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.NumberEvent) graphql.Marshaler {
+			return ec.marshalNPhoneNumberEvent2ᚖnumberdᚋmodelsᚐNumberEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PhoneNumberPayload_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3169,6 +4609,93 @@ func (ec *executionContext) _PhoneNumberPayload_userErrors(ctx context.Context, 
 func (ec *executionContext) fieldContext_PhoneNumberPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PhoneNumberPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberResult_number(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberResult_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberResult_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumberResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _PhoneNumberResult_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberResult_phoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhoneNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Number) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖnumberdᚋmodelsᚐNumber(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberResult_phoneNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumber(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhoneNumberResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumberResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumberResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖnumberdᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumberResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhoneNumberResult",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -4872,6 +6399,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputActivatePhoneNumbersInput(ctx context.Context, obj any) (model.ActivatePhoneNumbersInput, error) {
+	var it model.ActivatePhoneNumbersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "numbers", "publicFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "numbers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numbers"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numbers = data
+		case "publicFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicFields"))
+			data, err := ec.unmarshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivatePhoneNumbersInput unmarshals raw into the ActivatePhoneNumbersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivatePhoneNumbersInput(ctx context.Context, raw any) (model.ActivatePhoneNumbersInput, error) {
+	var out model.ActivatePhoneNumbersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivatePhoneNumbersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCnamInput(ctx context.Context, obj any) (model.CnamInput, error) {
 	var it model.CnamInput
 	if obj == nil {
@@ -5012,6 +6595,97 @@ func UnmarshalCreatePhoneNumberInput(ctx context.Context, raw any) (model.Create
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePhoneNumbersInput(ctx context.Context, obj any) (model.CreatePhoneNumbersInput, error) {
+	var it model.CreatePhoneNumbersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "numbers", "state", "cnam", "e911", "porting", "carrierName", "publicFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "numbers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numbers"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numbers = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalONumberState2ᚖnumberdᚋmodelsᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "cnam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cnam"))
+			data, err := ec.unmarshalOCnamInput2ᚖnumberdᚋgraphᚋmodelᚐCnamInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cnam = data
+		case "e911":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("e911"))
+			data, err := ec.unmarshalOE911Input2ᚖnumberdᚋgraphᚋmodelᚐE911Input(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.E911 = data
+		case "porting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("porting"))
+			data, err := ec.unmarshalOPortingInput2ᚖnumberdᚋgraphᚋmodelᚐPortingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Porting = data
+		case "carrierName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrierName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CarrierName = data
+		case "publicFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicFields"))
+			data, err := ec.unmarshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePhoneNumbersInput unmarshals raw into the CreatePhoneNumbersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePhoneNumbersInput(ctx context.Context, raw any) (model.CreatePhoneNumbersInput, error) {
+	var out model.CreatePhoneNumbersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePhoneNumbersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputE911Input(ctx context.Context, obj any) (model.E911Input, error) {
 	var it model.E911Input
 	if obj == nil {
@@ -5100,6 +6774,62 @@ func (ec *executionContext) unmarshalInputE911Input(ctx context.Context, obj any
 func UnmarshalE911Input(ctx context.Context, raw any) (model.E911Input, error) {
 	var out model.E911Input
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "E911Input", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPhoneNumberActionInput(ctx context.Context, obj any) (model.PhoneNumberActionInput, error) {
+	var it model.PhoneNumberActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "number", "publicFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "publicFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicFields"))
+			data, err := ec.unmarshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPhoneNumberActionInput unmarshals raw into the PhoneNumberActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPhoneNumberActionInput(ctx context.Context, raw any) (model.PhoneNumberActionInput, error) {
+	var out model.PhoneNumberActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PhoneNumberActionInput", raw, &out)
 	return out, err
 }
 
@@ -5334,6 +7064,62 @@ func UnmarshalReleasePhoneNumberInput(ctx context.Context, raw any) (model.Relea
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReleasePhoneNumbersInput(ctx context.Context, obj any) (model.ReleasePhoneNumbersInput, error) {
+	var it model.ReleasePhoneNumbersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "numbers", "hard"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "numbers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numbers"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numbers = data
+		case "hard":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hard"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hard = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReleasePhoneNumbersInput unmarshals raw into the ReleasePhoneNumbersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReleasePhoneNumbersInput(ctx context.Context, raw any) (model.ReleasePhoneNumbersInput, error) {
+	var out model.ReleasePhoneNumbersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleasePhoneNumbersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdatePhoneNumberInput(ctx context.Context, obj any) (model.UpdatePhoneNumberInput, error) {
 	var it model.UpdatePhoneNumberInput
 	if obj == nil {
@@ -5426,6 +7212,101 @@ func (ec *executionContext) unmarshalInputUpdatePhoneNumberInput(ctx context.Con
 func UnmarshalUpdatePhoneNumberInput(ctx context.Context, raw any) (model.UpdatePhoneNumberInput, error) {
 	var out model.UpdatePhoneNumberInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePhoneNumberInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdatePhoneNumbersInput(ctx context.Context, obj any) (model.UpdatePhoneNumbersInput, error) {
+	var it model.UpdatePhoneNumbersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["mode"]; !present {
+		asMap["mode"] = "MERGE"
+	}
+
+	fieldsInOrder := [...]string{"accountId", "numbers", "mode", "cnam", "e911", "porting", "carrierName", "publicFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "numbers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numbers"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numbers = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOUpdateMode2ᚖnumberdᚋgraphᚋmodelᚐUpdateMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "cnam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cnam"))
+			data, err := ec.unmarshalOCnamInput2ᚖnumberdᚋgraphᚋmodelᚐCnamInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cnam = graphql.OmittableOf(data)
+		case "e911":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("e911"))
+			data, err := ec.unmarshalOE911Input2ᚖnumberdᚋgraphᚋmodelᚐE911Input(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.E911 = graphql.OmittableOf(data)
+		case "porting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("porting"))
+			data, err := ec.unmarshalOPortingInput2ᚖnumberdᚋgraphᚋmodelᚐPortingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Porting = graphql.OmittableOf(data)
+		case "carrierName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrierName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CarrierName = data
+		case "publicFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicFields"))
+			data, err := ec.unmarshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePhoneNumbersInput unmarshals raw into the UpdatePhoneNumbersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePhoneNumbersInput(ctx context.Context, raw any) (model.UpdatePhoneNumbersInput, error) {
+	var out model.UpdatePhoneNumbersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePhoneNumbersInput", raw, &out)
 	return out, err
 }
 
@@ -5699,6 +7580,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "reservePhoneNumber":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reservePhoneNumber(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activatePhoneNumber":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activatePhoneNumber(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "portPhoneNumber":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_portPhoneNumber(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPhoneNumbers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPhoneNumbers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePhoneNumbers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePhoneNumbers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releasePhoneNumbers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releasePhoneNumbers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activatePhoneNumbers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activatePhoneNumbers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createPhoneNumber":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPhoneNumber(ctx, field)
@@ -5882,6 +7812,50 @@ func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PhoneNumber_publicFields(ctx, field, obj)
 				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumber_history(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phoneNumberBatchPayloadImplementors = []string{"PhoneNumberBatchPayload"}
+
+func (ec *executionContext) _PhoneNumberBatchPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumberBatchPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberBatchPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumberBatchPayload")
+		case "results":
+			out.Values[i] = ec._PhoneNumberBatchPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PhoneNumberBatchPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5981,6 +7955,171 @@ func (ec *executionContext) _PhoneNumberEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var phoneNumberEventImplementors = []string{"PhoneNumberEvent"}
+
+func (ec *executionContext) _PhoneNumberEvent(ctx context.Context, sel ast.SelectionSet, obj *models.NumberEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumberEvent")
+		case "id":
+			out.Values[i] = ec._PhoneNumberEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._PhoneNumberEvent_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._PhoneNumberEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromState":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEvent_fromState(ctx, field, obj)
+				})
+		case "toState":
+			out.Values[i] = ec._PhoneNumberEvent_toState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromAccountId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEvent_fromAccountId(ctx, field, obj)
+				})
+		case "toAccountId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEvent_toAccountId(ctx, field, obj)
+				})
+		case "actorAccountId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEvent_actorAccountId(ctx, field, obj)
+				})
+		case "requestId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEvent_requestId(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._PhoneNumberEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phoneNumberEventConnectionImplementors = []string{"PhoneNumberEventConnection"}
+
+func (ec *executionContext) _PhoneNumberEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumberEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumberEventConnection")
+		case "edges":
+			out.Values[i] = ec._PhoneNumberEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PhoneNumberEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumberEventConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phoneNumberEventEdgeImplementors = []string{"PhoneNumberEventEdge"}
+
+func (ec *executionContext) _PhoneNumberEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumberEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumberEventEdge")
+		case "cursor":
+			out.Values[i] = ec._PhoneNumberEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PhoneNumberEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var phoneNumberPayloadImplementors = []string{"PhoneNumberPayload"}
 
 func (ec *executionContext) _PhoneNumberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumberPayload) graphql.Marshaler {
@@ -5999,6 +8138,49 @@ func (ec *executionContext) _PhoneNumberPayload(ctx context.Context, sel ast.Sel
 			}
 		case "userErrors":
 			out.Values[i] = ec._PhoneNumberPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phoneNumberResultImplementors = []string{"PhoneNumberResult"}
+
+func (ec *executionContext) _PhoneNumberResult(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumberResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumberResult")
+		case "number":
+			out.Values[i] = ec._PhoneNumberResult_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phoneNumber":
+			out.Values[i] = ec._PhoneNumberResult_phoneNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PhoneNumberResult_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6591,6 +8773,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNActivatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐActivatePhoneNumbersInput(ctx context.Context, v any) (model.ActivatePhoneNumbersInput, error) {
+	res, err := ec.unmarshalInputActivatePhoneNumbersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6607,6 +8794,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 
 func (ec *executionContext) unmarshalNCreatePhoneNumberInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumberInput(ctx context.Context, v any) (model.CreatePhoneNumberInput, error) {
 	res, err := ec.unmarshalInputCreatePhoneNumberInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumbersInput(ctx context.Context, v any) (model.CreatePhoneNumbersInput, error) {
+	res, err := ec.unmarshalInputCreatePhoneNumbersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -6737,6 +8929,19 @@ func (ec *executionContext) marshalNPhoneNumber2ᚖnumberdᚋmodelsᚐNumber(ctx
 	return ec._PhoneNumber(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPhoneNumberActionInput2numberdᚋgraphᚋmodelᚐPhoneNumberActionInput(ctx context.Context, v any) (model.PhoneNumberActionInput, error) {
+	res, err := ec.unmarshalInputPhoneNumberActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhoneNumberBatchPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberBatchPayload(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberBatchPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhoneNumberBatchPayload!")
+		return graphql.Null
+	}
+	return ec._PhoneNumberBatchPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPhoneNumberConnection2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberConnection(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PhoneNumberConnection!")
@@ -6769,6 +8974,46 @@ func (ec *executionContext) marshalNPhoneNumberEdge2ᚖnumberdᚋgraphᚋmodel�
 	return ec._PhoneNumberEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPhoneNumberEvent2ᚖnumberdᚋmodelsᚐNumberEvent(ctx context.Context, sel ast.SelectionSet, v *models.NumberEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhoneNumberEvent!")
+		return graphql.Null
+	}
+	return ec._PhoneNumberEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPhoneNumberEventConnection2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhoneNumberEventConnection!")
+		return graphql.Null
+	}
+	return ec._PhoneNumberEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPhoneNumberEventEdge2ᚕᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PhoneNumberEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhoneNumberEventEdge2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPhoneNumberEventEdge2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhoneNumberEventEdge!")
+		return graphql.Null
+	}
+	return ec._PhoneNumberEventEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberPayload(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PhoneNumberPayload!")
@@ -6777,8 +9022,37 @@ func (ec *executionContext) marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmode
 	return ec._PhoneNumberPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPhoneNumberResult2ᚕᚖnumberdᚋgraphᚋmodelᚐPhoneNumberResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PhoneNumberResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhoneNumberResult2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPhoneNumberResult2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberResult(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhoneNumberResult!")
+		return graphql.Null
+	}
+	return ec._PhoneNumberResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNReleasePhoneNumberInput2numberdᚋgraphᚋmodelᚐReleasePhoneNumberInput(ctx context.Context, v any) (model.ReleasePhoneNumberInput, error) {
 	res, err := ec.unmarshalInputReleasePhoneNumberInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReleasePhoneNumbersInput2numberdᚋgraphᚋmodelᚐReleasePhoneNumbersInput(ctx context.Context, v any) (model.ReleasePhoneNumbersInput, error) {
+	res, err := ec.unmarshalInputReleasePhoneNumbersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -6841,6 +9115,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 
 func (ec *executionContext) unmarshalNUpdatePhoneNumberInput2numberdᚋgraphᚋmodelᚐUpdatePhoneNumberInput(ctx context.Context, v any) (model.UpdatePhoneNumberInput, error) {
 	res, err := ec.unmarshalInputUpdatePhoneNumberInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐUpdatePhoneNumbersInput(ctx context.Context, v any) (model.UpdatePhoneNumbersInput, error) {
+	res, err := ec.unmarshalInputUpdatePhoneNumbersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -7075,6 +9354,24 @@ func (ec *executionContext) unmarshalOE911Input2ᚖnumberdᚋgraphᚋmodelᚐE91
 	}
 	res, err := ec.unmarshalInputE911Input(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

@@ -12,6 +12,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+// Puts many numbers in service for an account.
+type ActivatePhoneNumbersInput struct {
+	// The account the numbers are for.
+	AccountID string `json:"accountId"`
+	// The numbers.
+	Numbers []string `json:"numbers"`
+	// Public fields that replace each number's when given.
+	PublicFields *JSON `json:"publicFields,omitempty"`
+}
+
 // Caller-id name settings of a number.
 type Cnam struct {
 	// The outbound caller-id name (1 to 15 characters).
@@ -45,6 +55,26 @@ type CreatePhoneNumberInput struct {
 	// Renames the carrier (superduper admin only).
 	CarrierName *string `json:"carrierName,omitempty"`
 	// Other public fields, stored as given (typed fields above win).
+	PublicFields *JSON `json:"publicFields,omitempty"`
+}
+
+// Adds many numbers for an account; each succeeds or fails on its own.
+type CreatePhoneNumbersInput struct {
+	// The account the numbers are for.
+	AccountID string `json:"accountId"`
+	// The numbers (1 to 10,000, no duplicates after normalisation).
+	Numbers []string `json:"numbers"`
+	// The state to create them in (default IN_SERVICE).
+	State *models.State `json:"state,omitempty"`
+	// Caller-id name settings for every number.
+	Cnam *CnamInput `json:"cnam,omitempty"`
+	// E911 address for every number.
+	E911 *E911Input `json:"e911,omitempty"`
+	// Port-in details for every number.
+	Porting *PortingInput `json:"porting,omitempty"`
+	// Renames the carrier (superduper admin only).
+	CarrierName *string `json:"carrierName,omitempty"`
+	// Other public fields for every number.
 	PublicFields *JSON `json:"publicFields,omitempty"`
 }
 
@@ -116,12 +146,38 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// Moves one number for an account.
+type PhoneNumberActionInput struct {
+	// The account the number is for.
+	AccountID string `json:"accountId"`
+	// The number.
+	Number string `json:"number"`
+	// Public fields to store (activate and port: replace the existing ones when given; reserve: validated only, as in Kazoo).
+	PublicFields *JSON `json:"publicFields,omitempty"`
+}
+
+// The result of a batch mutation: one result per number, or request-level errors.
+type PhoneNumberBatchPayload struct {
+	// One result per distinct number, in input order.
+	Results []*PhoneNumberResult `json:"results"`
+	// Errors that failed the whole request (empty when the request was processed).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A phone number and its cursor.
 type PhoneNumberEdge struct {
 	// Opaque cursor of this number.
 	Cursor string `json:"cursor"`
 	// The number.
 	Node *models.Number `json:"node"`
+}
+
+// A history event and its cursor.
+type PhoneNumberEventEdge struct {
+	// Opaque cursor of this event.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *models.NumberEvent `json:"node"`
 }
 
 // Conditions on the numbers of a listing; all given conditions must hold.
@@ -137,6 +193,16 @@ type PhoneNumberPayload struct {
 	// The number after the change (null when the change failed).
 	PhoneNumber *models.Number `json:"phoneNumber,omitempty"`
 	// Why the change failed (empty on success).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The outcome for one number of a batch mutation.
+type PhoneNumberResult struct {
+	// The number as normalised (or as given when it is not a valid number).
+	Number string `json:"number"`
+	// The number after the change (null when this number failed).
+	PhoneNumber *models.Number `json:"phoneNumber,omitempty"`
+	// Why this number failed (empty on success).
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -214,6 +280,16 @@ type ReleasePhoneNumberInput struct {
 	Hard *bool `json:"hard,omitempty"`
 }
 
+// Releases many numbers.
+type ReleasePhoneNumbersInput struct {
+	// The account the request acts through.
+	AccountID string `json:"accountId"`
+	// The numbers.
+	Numbers []string `json:"numbers"`
+	// Delete outright (superduper admin only; ignored for others).
+	Hard *bool `json:"hard,omitempty"`
+}
+
 // Changes a number's public fields.
 type UpdatePhoneNumberInput struct {
 	// The account the request acts through.
@@ -225,6 +301,26 @@ type UpdatePhoneNumberInput struct {
 	// Caller-id name settings (null removes them when merging).
 	Cnam graphql.Omittable[*CnamInput] `json:"cnam,omitempty"`
 	// E911 service address (null removes it when merging).
+	E911 graphql.Omittable[*E911Input] `json:"e911,omitempty"`
+	// Port-in details (null removes them when merging).
+	Porting graphql.Omittable[*PortingInput] `json:"porting,omitempty"`
+	// Renames the carrier (superduper admin only).
+	CarrierName *string `json:"carrierName,omitempty"`
+	// Other public fields (when merging, a null value removes the key).
+	PublicFields *JSON `json:"publicFields,omitempty"`
+}
+
+// Changes the public fields of many numbers.
+type UpdatePhoneNumbersInput struct {
+	// The account the request acts through.
+	AccountID string `json:"accountId"`
+	// The numbers.
+	Numbers []string `json:"numbers"`
+	// Replace or merge (default MERGE).
+	Mode *UpdateMode `json:"mode,omitempty"`
+	// Caller-id name settings (null removes them when merging).
+	Cnam graphql.Omittable[*CnamInput] `json:"cnam,omitempty"`
+	// E911 address (null removes it when merging).
 	E911 graphql.Omittable[*E911Input] `json:"e911,omitempty"`
 	// Port-in details (null removes them when merging).
 	Porting graphql.Omittable[*PortingInput] `json:"porting,omitempty"`

@@ -64,3 +64,10 @@ type PhoneNumberConnection struct {
 // Node is any object with a natural id (an account or a phone number). The
 // domain types need no GraphQL methods: gqlgen dispatches on their type.
 type Node interface{}
+
+// PhoneNumberEventConnection is one page of a number's history.
+type PhoneNumberEventConnection struct {
+	Edges    []*PhoneNumberEventEdge
+	PageInfo *PageInfo
+	Count    func() (int64, error)
+}
