@@ -8,8 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"numberd/graph/model"
-	"numberd/service"
 	"numberd/models"
+	"numberd/service"
 )
 
 // Conversions between GraphQL types and domain types. Resolvers stay one

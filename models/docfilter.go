@@ -72,7 +72,9 @@ type DocFilter struct {
 func ParseFilterValue(v string) []string {
 	if strings.HasPrefix(strings.TrimSpace(v), "[") {
 		var list []any
-		if json.Unmarshal([]byte(v), &list) == nil {
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if dec.Decode(&list) == nil {
 			out := make([]string, 0, len(list))
 			for _, x := range list {
 				out = append(out, valueString(x))
