@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"numberd/graph/model"
 	"numberd/models"
@@ -82,7 +83,7 @@ func (r *Resolver) history(ctx context.Context, n *models.Number, first *int, af
 	}
 	conn.Edges = make([]*model.PhoneNumberEventEdge, 0, len(events))
 	for _, e := range events {
-		conn.Edges = append(conn.Edges, &model.PhoneNumberEventEdge{Cursor: encodeEventCursor(e.ID), Node: e})
+		conn.Edges = append(conn.Edges, &model.PhoneNumberEventEdge{Cursor: encodeEventCursor(strconv.FormatInt(e.Seq, 10)), Node: e})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor

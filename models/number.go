@@ -51,6 +51,11 @@ type Number struct {
 	// ExpiresAt is set on discovery rows: when the search result may be
 	// forgotten by the sweeper.
 	ExpiresAt *time.Time `gorm:"index"`
+	// Version counts the writes of this number (across deletions and
+	// re-creations too): the sequence of its history events. It is bumped
+	// under the row lock, so it orders a number's changes exactly even when
+	// several instances write in the same millisecond.
+	Version   int64 `gorm:"not null;default:0"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
@@ -94,8 +99,11 @@ func (n *Number) Clone() *Number {
 type NumberEvent struct {
 	// ID is a ULID: unique without coordination and ordered by time, so
 	// several writers (and cluster nodes) never collide.
-	ID           string    `gorm:"primaryKey;size:26"`
-	Number       string    `gorm:"size:20;not null;index:idx_events_number_time,priority:1"`
+	ID     string `gorm:"primaryKey;size:26"`
+	Number string `gorm:"size:20;not null;uniqueIndex:idx_events_number_seq,priority:1"`
+	// Seq is the number's Version after this change: a number's history is
+	// ordered by Seq.
+	Seq          int64     `gorm:"not null;uniqueIndex:idx_events_number_seq,priority:2"`
 	Action       string    `gorm:"size:16;not null"`
 	FromState    State     `gorm:"size:16;not null;default:''"`
 	ToState      State     `gorm:"size:16;not null"`
@@ -103,7 +111,7 @@ type NumberEvent struct {
 	ToAccount    string    `gorm:"size:32;not null;default:''"`
 	ActorAccount string    `gorm:"size:32;not null;default:''"`
 	RequestID    string    `gorm:"size:64;not null;default:''"`
-	CreatedAt    time.Time `gorm:"not null;index:idx_events_number_time,priority:2;index"`
+	CreatedAt    time.Time `gorm:"not null;index"`
 }
 
 // Event actions.

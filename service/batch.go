@@ -108,6 +108,20 @@ func (s *Service) runBatch(ctx context.Context, raws []string, action string, de
 			if err != nil {
 				return err
 			}
+			// Numbers not stored now may have a history from an earlier life:
+			// their events continue its sequence.
+			var absent []string
+			for _, n := range nums {
+				if rows[n] == nil {
+					absent = append(absent, n)
+				}
+			}
+			lastSeq := map[string]int64{}
+			if len(absent) > 0 {
+				if lastSeq, err = q.LastEventSeqs(ctx, absent); err != nil {
+					return err
+				}
+			}
 			var ch store.NumberChanges
 			for _, it := range items {
 				if it.e164 == "" {
@@ -128,7 +142,7 @@ func (s *Service) runBatch(ctx context.Context, raws []string, action string, de
 				if c.action != "" {
 					act = c.action
 				}
-				s.record(&ch, cur, c, now, a, reqID, act)
+				s.record(&ch, cur, c, now, a, reqID, act, lastSeq[it.e164])
 				it.out = c.next
 				if c.delete {
 					it.out = c.shown
@@ -153,10 +167,15 @@ func (s *Service) runBatch(ctx context.Context, raws []string, action string, de
 // record adds one decided change to the batch, with its history event when
 // the state or the owner changes. An update that changes nothing is not
 // written at all.
-func (s *Service) record(ch *store.NumberChanges, cur *models.Number, c *change, now time.Time, a *models.Actor, reqID, action string) {
+//
+// Every write bumps the number's Version; an event carries it as Seq, so a
+// number's history order is exact (the row is locked while it is decided).
+// A new number continues the sequence of its earlier lives (lastSeq).
+func (s *Service) record(ch *store.NumberChanges, cur *models.Number, c *change, now time.Time, a *models.Actor, reqID, action string, lastSeq int64) {
+	var seq int64
 	ev := func(fromState, toState models.State, fromAcct, toAcct string) {
 		ch.Events = append(ch.Events, &models.NumberEvent{
-			ID: s.newEventID(now), Number: numberOf(cur, c), Action: action,
+			ID: s.newEventID(now), Number: numberOf(cur, c), Seq: seq, Action: action,
 			FromState: fromState, ToState: toState, FromAccount: fromAcct, ToAccount: toAcct,
 			ActorAccount: a.Account.ID, RequestID: reqID, CreatedAt: now,
 		})
@@ -164,12 +183,15 @@ func (s *Service) record(ch *store.NumberChanges, cur *models.Number, c *change,
 	switch {
 	case c.delete:
 		ch.Delete = append(ch.Delete, cur.Number)
+		seq = cur.Version + 1
 		ev(cur.State, models.StateDeleted, cur.AssignedTo, "")
 		if c.shown != nil {
 			c.shown.UpdatedAt = now
 		}
 	case c.insert:
 		c.next.CreatedAt, c.next.UpdatedAt = now, now
+		c.next.Version = lastSeq + 1
+		seq = c.next.Version
 		ch.Insert = append(ch.Insert, c.next)
 		ev("", c.next.State, "", c.next.AssignedTo)
 	default:
@@ -177,6 +199,8 @@ func (s *Service) record(ch *store.NumberChanges, cur *models.Number, c *change,
 			return
 		}
 		c.next.UpdatedAt = now
+		c.next.Version = cur.Version + 1
+		seq = c.next.Version
 		ch.Update = append(ch.Update, c.next)
 		if cur.State != c.next.State || cur.AssignedTo != c.next.AssignedTo {
 			ev(cur.State, c.next.State, cur.AssignedTo, c.next.AssignedTo)

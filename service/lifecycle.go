@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -338,14 +339,21 @@ func (s *Service) move(a *models.Actor, acct *models.Account, cur *models.Number
 	return &change{next: cur}, nil
 }
 
-// NumberHistory returns a number's history, newest first, after the event
-// id `before` ("" for the newest).
+// NumberHistory returns a number's history, newest first. before is an
+// opaque cursor: the Seq (decimal) of the event the page starts after; ""
+// for the newest.
 func (s *Service) NumberHistory(ctx context.Context, raw string, limit int, before string) ([]*models.NumberEvent, error) {
 	n, err := s.FindNumber(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Q().NumberEvents(ctx, n.Number, before, limit)
+	var seq int64
+	if before != "" {
+		if seq, err = strconv.ParseInt(before, 10, 64); err != nil || seq <= 0 {
+			return nil, models.ErrValidation(models.FieldError{Path: "after", Rule: "format", Message: "invalid cursor"})
+		}
+	}
+	rows, err := s.db.Q().NumberEvents(ctx, n.Number, seq, limit)
 	return rows, s.read(ctx, err)
 }
 

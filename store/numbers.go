@@ -257,7 +257,7 @@ const writeBatch = 200
 var numberColumns = []string{
 	"state", "assigned_to", "previously_assigned_to", "used_by", "carrier", "reserve_history",
 	"features", "features_allowed", "features_denied", "public", "carrier_data", "ported_in",
-	"expires_at", "updated_at",
+	"expires_at", "version", "updated_at",
 }
 
 // ApplyNumberChanges writes a NumberChanges. Call it inside Tx after reading
@@ -299,16 +299,36 @@ func (q *Q) ApplyNumberChanges(ctx context.Context, c NumberChanges) error {
 	return nil
 }
 
-// NumberEvents returns a number's history, newest first, starting after the
-// event `before` (an id; "" for the newest).
-func (q *Q) NumberEvents(ctx context.Context, number string, before string, limit int) ([]*models.NumberEvent, error) {
+// NumberEvents returns a number's history, newest first, with Seq below
+// beforeSeq (0 for the newest).
+func (q *Q) NumberEvents(ctx context.Context, number string, beforeSeq int64, limit int) ([]*models.NumberEvent, error) {
 	g := q.g.WithContext(ctx).Where("number = ?", number)
-	if before != "" {
-		g = g.Where("id < ?", before)
+	if beforeSeq > 0 {
+		g = g.Where("seq < ?", beforeSeq)
 	}
 	var rows []*models.NumberEvent
-	err := g.Order("id DESC").Limit(limit).Find(&rows).Error
+	err := g.Order("seq DESC").Limit(limit).Find(&rows).Error
 	return rows, translate(err)
+}
+
+// LastEventSeqs returns the highest event Seq of each number that has
+// history (numbers deleted and created again continue their sequence).
+func (q *Q) LastEventSeqs(ctx context.Context, numbers []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, chunk := range chunks(numbers, 500) {
+		var rows []struct {
+			Number string
+			Seq    int64
+		}
+		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, MAX(seq) AS seq").
+			Where("number IN ?", chunk).Group("number").Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.Number] = r.Seq
+		}
+	}
+	return out, nil
 }
 
 // LatestEvents returns, for each number, its newest `per` events (newest
@@ -318,9 +338,9 @@ func (q *Q) LatestEvents(ctx context.Context, numbers []string, per int) (map[st
 	for _, chunk := range chunks(numbers, 500) {
 		var rows []*models.NumberEvent
 		sub := q.g.WithContext(ctx).Model(&models.NumberEvent{}).
-			Select("*, ROW_NUMBER() OVER (PARTITION BY number ORDER BY id DESC) AS rn").
+			Select("*, ROW_NUMBER() OVER (PARTITION BY number ORDER BY seq DESC) AS rn").
 			Where("number IN ?", chunk)
-		if err := q.g.WithContext(ctx).Table("(?) AS e", sub).Where("rn <= ?", per).Order("number, id DESC").Find(&rows).Error; err != nil {
+		if err := q.g.WithContext(ctx).Table("(?) AS e", sub).Where("rn <= ?", per).Order("number, seq DESC").Find(&rows).Error; err != nil {
 			return nil, translate(err)
 		}
 		for _, e := range rows {

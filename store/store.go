@@ -178,7 +178,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 	}
 	g, err := gorm.Open(dialector, gcfg)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %v", cfg.Dialect, oneLine(err))
+		return nil, fmt.Errorf("connect to %s database: %v", cfg.Dialect, oneLine(err))
 	}
 	sqlDB, err := g.DB()
 	if err != nil {

@@ -74,8 +74,8 @@ func TestNumbers_WriteReadList(t *testing.T) {
 		return q.ApplyNumberChanges(ctx, store.NumberChanges{
 			Insert: []*models.Number{mk("+14155550100", child.ID, models.StateInService), mk("+14155550101", child.ID, models.StateReserved),
 				mk("+14165550100", other.ID, models.StateInService), mk("+14155550102", "", models.StateAvailable)},
-			Events: []*models.NumberEvent{{ID: "01A", Number: "+14155550100", ToState: models.StateInService, CreatedAt: now},
-				{ID: "01B", Number: "+14155550100", ToState: models.StateReserved, CreatedAt: now}},
+			Events: []*models.NumberEvent{{ID: "01A", Number: "+14155550100", Seq: 1, ToState: models.StateInService, CreatedAt: now},
+				{ID: "01B", Number: "+14155550100", Seq: 2, ToState: models.StateReserved, CreatedAt: now}},
 		})
 	})
 	if err != nil {

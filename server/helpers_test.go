@@ -1,0 +1,5 @@
+package main
+
+import "os"
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "numberd-bin-") }
