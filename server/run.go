@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"numberd/graph"
-	"numberd/rest"
 	"numberd/service"
 	"numberd/store"
 )
@@ -150,28 +148,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// newHandler is numberd's whole HTTP surface.
-func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log}))
-	gql := graph.NewHandler(svc, graph.Config{
-		Introspection: c.Introspection, MaxFirst: c.GraphQLMaxFirst, MaxComplexity: c.GraphQLMaxCost,
-		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
-	})
-	mux.Handle("/graphql", gql)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, http.StatusOK, map[string]any{"status": "ok", "version": version})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := svc.Ready(r.Context()); err != nil {
-			writeStatus(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "unreachable"})
-			return
-		}
-		writeStatus(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok"})
-	})
-	return accessLog(log, mux)
 }
 
 func writeStatus(w http.ResponseWriter, status int, v any) {
