@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -36,6 +37,10 @@ type DB struct {
 	dialect string
 	// Stats counts statements; tests use it to prove query counts.
 	Stats *StatementCounter
+
+	faultsOnce sync.Once
+	faults     *faults
+	faultsErr  error
 }
 
 // Options tune Open.
@@ -283,6 +288,16 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Q) error) error {
 	}()
 	if err := fn(&Q{g: tx, dialect: db.dialect, inTx: true}); err != nil {
 		return translate(err)
+	}
+	if ferr := db.commitFault(); ferr != nil {
+		// An injected COMMIT failure: roll back, then report it as the
+		// driver would have.
+		tx.Rollback()
+		done = true
+		if terr := translate(ferr); IsRetryable(terr) && !terr.(*RetryableError).Unavailable {
+			return terr
+		}
+		return fmt.Errorf("%w: %v", ErrCommitUnknown, ferr)
 	}
 	err := tx.Commit().Error
 	if err == nil {
