@@ -193,14 +193,16 @@ func updateDoc(in model.UpdatePhoneNumberInput) (models.Doc, bool, error) {
 }
 
 // userErrors turns a domain error into mutation userErrors. It returns
-// ok=false for errors that are not the caller's to fix (the database is
-// down, a bug): those travel as GraphQL errors.
+// ok=false for errors that are not about the mutation's input (no
+// credentials, the database is down, a bug): those travel as GraphQL
+// errors, so an anonymous mutation fails with UNAUTHENTICATED like every
+// query field does.
 func userErrors(err error) ([]*model.UserError, bool) {
 	if err == nil {
 		return []*model.UserError{}, true
 	}
 	e := models.AsError(err)
-	if e == nil || e.Code == models.EINTERNAL || e.Code == models.EUNAVAILABLE {
+	if e == nil || e.Code == models.EINTERNAL || e.Code == models.EUNAVAILABLE || e.Code == models.EUNAUTHORIZED {
 		return nil, false
 	}
 	if e.Reason == models.ReasonValidation {

@@ -14,8 +14,9 @@ import (
 )
 
 // errorPresenter maps domain errors to extensions.code (and reason), keeps
-// gqlgen's own parse and validation errors, and hides everything else
-// behind "internal error" after logging it.
+// gqlgen's own parse and validation errors, codes a refused introspection
+// INTROSPECTION_DISABLED, and hides everything else behind "internal error"
+// after logging it.
 func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var ge *gqlerror.Error
@@ -34,11 +35,24 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gerr
 		}
+		if refusedIntrospection(ctx) {
+			gerr.Message = "introspection disabled"
+			gerr.Extensions = map[string]any{"code": "INTROSPECTION_DISABLED"}
+			return gerr
+		}
 		log.Error("graphql internal error", "path", gerr.Path.String(), "err", err)
 		gerr.Message = "internal error"
 		gerr.Extensions = map[string]any{"code": "INTERNAL"}
 		return gerr
 	}
+}
+
+// refusedIntrospection reports an error of a __schema or __type field:
+// gqlgen's executor fails those with a plain error when introspection is
+// off (Config.Introspection), which is the client's doing, not a fault.
+func refusedIntrospection(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Field.Field != nil && (fc.Field.Name == "__schema" || fc.Field.Name == "__type")
 }
 
 // recoverFunc turns a panic in a resolver into an internal error.

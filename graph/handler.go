@@ -74,21 +74,27 @@ func authenticate(svc *service.Service, cfg Config, next http.Handler) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
 		ctx := r.Context()
-		if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 128 {
-			ctx = models.NewContextWithRequestID(ctx, id)
-			w.Header().Set("X-Request-ID", id)
-		}
+		id := models.RequestIDOrNew(r.Header.Get("X-Request-ID"))
+		ctx = models.NewContextWithRequestID(ctx, id)
+		w.Header().Set("X-Request-ID", id)
 		if tok := token(r); tok != "" {
 			a, err := svc.Authenticate(ctx, tok)
 			if err != nil {
-				code, status := "UNAUTHENTICATED", http.StatusUnauthorized
-				if models.ErrorCode(err) == models.EUNAVAILABLE {
-					code, status = "UNAVAILABLE", http.StatusServiceUnavailable
+				// Only a token the database rejected is a 401: a token that
+				// could not be checked must not send the client to log in.
+				code, status, msg := "UNAUTHENTICATED", http.StatusUnauthorized, "invalid credentials"
+				switch models.ErrorCode(err) {
+				case models.EUNAUTHORIZED:
+				case models.EUNAVAILABLE:
+					code, status, msg = "UNAVAILABLE", http.StatusServiceUnavailable, models.AsError(err).Message
+				default:
+					cfg.Logger.Error("graphql authentication", "err", err)
+					code, status, msg = "INTERNAL", http.StatusInternalServerError, "internal error"
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(status)
 				json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-					"message": models.AsError(err).Message, "extensions": map[string]any{"code": code},
+					"message": msg, "extensions": map[string]any{"code": code},
 				}}})
 				return
 			}

@@ -18,37 +18,42 @@ func (r *Resolver) account(ctx context.Context, id string) (*models.Account, err
 	return m[id], nil
 }
 
-// listQuery converts connection arguments.
-func (r *Resolver) listQuery(filter *model.PhoneNumberFilter, first *int, after *string) (service.ListQuery, error) {
-	var lq service.ListQuery
-	size, err := r.pageSize(first)
-	if err != nil {
-		return lq, err
+// listQuery converts connection arguments; size is the page size asked for.
+func (r *Resolver) listQuery(filter *model.PhoneNumberFilter, first *int, after *string) (lq service.ListQuery, size int, err error) {
+	if size, err = r.pageSize(first); err != nil {
+		return lq, 0, err
 	}
-	lq.Limit = size
+	// The service reads Limit 0 as "the whole listing": for first: 0 fetch
+	// one row, only to learn whether a number follows.
+	lq.Limit = max(size, 1)
 	if after != nil && *after != "" {
 		if lq.After, err = decodeCursor(*after); err != nil {
-			return lq, err
+			return lq, 0, err
 		}
 	}
 	if filter != nil {
 		lq.States = filter.States
 		if lq.Prefix, err = e164Prefix(filter.Prefix); err != nil {
-			return lq, err
+			return lq, 0, err
 		}
 	}
-	return lq, nil
+	return lq, size, nil
 }
 
-// connection wraps a page; totalCount is counted only when selected.
-func (r *Resolver) connection(ctx context.Context, accountID string, lq service.ListQuery, page *service.NumberPage) *model.PhoneNumberConnection {
+// connection wraps a page of at most size numbers; totalCount is counted
+// only when selected.
+func (r *Resolver) connection(ctx context.Context, accountID string, lq service.ListQuery, size int, page *service.NumberPage) *model.PhoneNumberConnection {
+	numbers, hasNext := page.Numbers, page.NextKey != ""
+	if len(numbers) > size {
+		numbers, hasNext = numbers[:size], true
+	}
 	conn := &model.PhoneNumberConnection{
-		Edges:    make([]*model.PhoneNumberEdge, 0, len(page.Numbers)),
-		PageInfo: &model.PageInfo{HasNextPage: page.NextKey != "", HasPreviousPage: lq.After != ""},
+		Edges:    make([]*model.PhoneNumberEdge, 0, len(numbers)),
+		PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: lq.After != ""},
 		Page:     page,
 		Count:    func() (int64, error) { return r.Svc.CountNumbers(ctx, accountID, lq) },
 	}
-	for _, n := range page.Numbers {
+	for _, n := range numbers {
 		conn.Edges = append(conn.Edges, &model.PhoneNumberEdge{Cursor: encodeCursor(n.Number), Node: n})
 	}
 	if len(conn.Edges) > 0 {

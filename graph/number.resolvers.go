@@ -114,7 +114,7 @@ func (r *queryResolver) PhoneNumber(ctx context.Context, number string) (*models
 
 // PhoneNumbers is the resolver for the phoneNumbers field.
 func (r *queryResolver) PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, first *int, after *string) (*model.PhoneNumberConnection, error) {
-	lq, err := r.listQuery(filter, first, after)
+	lq, size, err := r.listQuery(filter, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (r *queryResolver) PhoneNumbers(ctx context.Context, accountID string, filt
 	if err != nil {
 		return nil, err
 	}
-	return r.connection(ctx, accountID, lq, page), nil
+	return r.connection(ctx, accountID, lq, size, page), nil
 }
 
 // PhoneNumber returns generated.PhoneNumberResolver implementation.

@@ -23,7 +23,7 @@ type Account struct {
 	// AllowAdditions is Kazoo's pvt_wnm_allow_additions: the account may
 	// create numbers (in_service or reserved) out of nothing.
 	AllowAdditions bool   `gorm:"not null;default:false"`
-	Enabled        bool   `gorm:"not null;default:true"`
+	Enabled        bool   `gorm:"not null"` // no default tag: GORM would store a false as true
 	APIKey         string `gorm:"size:64;not null"`
 	APIKeyHash     string `gorm:"size:64;not null;uniqueIndex"`
 	CreatedAt      time.Time

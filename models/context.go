@@ -1,6 +1,10 @@
 package models
 
-import "context"
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+)
 
 type ctxKey int
 
@@ -30,4 +34,27 @@ func NewContextWithRequestID(ctx context.Context, id string) context.Context {
 func RequestIDFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
 	return s
+}
+
+// MaxRequestIDLength is the longest client request id kept (the width of
+// the history column); longer or unprintable ids are replaced.
+const MaxRequestIDLength = 64
+
+// RequestIDOrNew returns id when it is a usable request id, else a new one.
+func RequestIDOrNew(id string) string {
+	if id != "" && len(id) <= MaxRequestIDLength && printableASCII(id) {
+		return id
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

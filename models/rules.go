@@ -46,6 +46,15 @@ func CanRead(a *Actor, n *Number) bool {
 		IsAuthorized(a, n, AccountRef{}) || IsReservedFromParent(a, n)
 }
 
+// CanSeeHistory reports whether the caller may see a number's whole history:
+// its events name past owners, actors and request ids, so reading an
+// available number (open to all) does not open them; other readers get the
+// history with accounts outside their subtree redacted (decisions.md 13's
+// spirit: never leak other tenants' account ids).
+func CanSeeHistory(a *Actor, n *Number) bool {
+	return IsAuthorized(a, n, AccountRef{}) || IsReservedFromParent(a, n)
+}
+
 // CanWrite is numberd's rule for writes that do not move a number
 // (update, release, fix): authorization over the number itself, even when it
 // is available (decisions.md 14).

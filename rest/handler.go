@@ -5,11 +5,12 @@
 package rest
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -115,9 +116,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// Crossbar lets clients tunnel PUT/PATCH/DELETE through POST with ?verb=.
-	if v := r.URL.Query().Get("verb"); v != "" && r.Method == http.MethodPost {
-		r.Method = strings.ToUpper(v)
+	// Crossbar lets clients tunnel PUT/PATCH/DELETE through POST with a verb
+	// in the query string or at the root of the JSON envelope (§1.3).
+	if r.Method == http.MethodPost {
+		v := r.URL.Query().Get("verb")
+		if v == "" {
+			v = h.envelopeVerb(r)
+		}
+		if v != "" {
+			r.Method = strings.ToUpper(v)
+		}
 	}
 	ctx := models.NewContextWithRequestID(r.Context(), id)
 	r = r.WithContext(context.WithValue(ctx, requestKey, req))
@@ -135,6 +143,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// envelopeVerb returns the "verb" at the root of a POST's JSON envelope, or
+// "". The body is left intact for decodeBody; a body over the size limit is
+// not inspected (decodeBody answers 413).
+func (h *Handler) envelopeVerb(r *http.Request) string {
+	if r.Body == nil || r.Body == http.NoBody {
+		return ""
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	if err != nil || int64(len(head)) > h.maxBody || !bytes.Contains(head, []byte(`"verb"`)) {
+		return ""
+	}
+	var env struct {
+		Verb string `json:"verb"`
+	}
+	if json.Unmarshal(head, &env) != nil {
+		return ""
+	}
+	return env.Verb
 }
 
 func errInvalidMethod() *models.Error {
@@ -201,23 +233,7 @@ func tokenFrom(r *request) string {
 }
 
 // requestID echoes a sane X-Request-ID or makes one.
-func requestID(r *http.Request) string {
-	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 128 && printable(id) {
-		return id
-	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+func requestID(r *http.Request) string { return models.RequestIDOrNew(r.Header.Get("X-Request-ID")) }
 
 func addCORS(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") == "" {

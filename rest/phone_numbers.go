@@ -35,6 +35,18 @@ func numberParam(r *request) (string, error) {
 	return n, nil
 }
 
+// actionNumberParam returns the {number} of .../{number}/activate|reserve|port.
+// A literal sub-resource word there names no resource Crossbar knows (the
+// words are matched before "a phone number"), so the path is unknown: 404,
+// never an unreconcilable number.
+func actionNumberParam(r *request) (string, error) {
+	n := pathNumber(r, "number")
+	if _, ok := literalMethods[n]; ok {
+		return "", errPathNotFound()
+	}
+	return n, nil
+}
+
 func (r *request) account() string { return r.PathValue("account") }
 
 // GET /v2/accounts/{account}/phone_numbers: the listing, or an account
@@ -208,7 +220,7 @@ func (h *Handler) createNumber(r *request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := createWithState(r.data)
+	in, err := createWithState(numberFields(r.data))
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +238,7 @@ func (h *Handler) updateNumber(merge bool) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		n, err := h.svc.UpdateNumber(r.ctx(), r.account(), raw, r.data, merge)
+		n, err := h.svc.UpdateNumber(r.ctx(), r.account(), raw, numberFields(r.data), merge)
 		if err != nil {
 			return nil, err
 		}
@@ -243,6 +255,15 @@ func (h *Handler) releaseNumber(r *request) (*reply, error) {
 	hard, _ := boolQuery(r, "hard")
 	n, err := h.svc.ReleaseNumber(r.ctx(), r.account(), raw, hard)
 	if err != nil {
+		// Crossbar's single DELETE special case: the failed release of an
+		// available non-local number whose cause is exactly "from available
+		// to released" (released_state = released) answers 404; with the
+		// default released_state the cause is "from available to available"
+		// and stays 400 (kazoo-number-manager.md §1.4 step 2).
+		if e := models.AsError(err); e != nil && e.Reason == models.ReasonInvalidStateTransition &&
+			e.Cause == "from "+string(models.StateAvailable)+" to "+string(models.StateReleased) {
+			return nil, models.ErrNotFound()
+		}
 		return nil, err
 	}
 	return ok(h.numberJSON(r.ctx(), n))
@@ -250,8 +271,11 @@ func (h *Handler) releaseNumber(r *request) (*reply, error) {
 
 // PUT /v2/accounts/{account}/phone_numbers/{number}/activate
 func (h *Handler) activateNumber(r *request) (*reply, error) {
-	raw := pathNumber(r, "number")
-	n, err := h.svc.ActivateNumber(r.ctx(), r.account(), raw, r.data)
+	raw, err := actionNumberParam(r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.svc.ActivateNumber(r.ctx(), r.account(), raw, numberFields(r.data))
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +284,11 @@ func (h *Handler) activateNumber(r *request) (*reply, error) {
 
 // PUT /v2/accounts/{account}/phone_numbers/{number}/reserve
 func (h *Handler) reserveNumber(r *request) (*reply, error) {
-	n, err := h.svc.ReserveNumber(r.ctx(), r.account(), pathNumber(r, "number"), r.data)
+	raw, err := actionNumberParam(r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.svc.ReserveNumber(r.ctx(), r.account(), raw, numberFields(r.data))
 	if err != nil {
 		return nil, err
 	}
@@ -269,9 +297,13 @@ func (h *Handler) reserveNumber(r *request) (*reply, error) {
 
 // PUT /v2/accounts/{account}/phone_numbers/{number}/port
 func (h *Handler) portNumber(r *request) (*reply, error) {
-	d := r.data.Clone()
+	raw, err := actionNumberParam(r)
+	if err != nil {
+		return nil, err
+	}
+	d := numberFields(r.data)
 	delete(d, "create_with_state")
-	n, err := h.svc.PortNumber(r.ctx(), r.account(), pathNumber(r, "number"), d)
+	n, err := h.svc.PortNumber(r.ctx(), r.account(), raw, d)
 	if err != nil {
 		return nil, err
 	}
@@ -280,8 +312,18 @@ func (h *Handler) portNumber(r *request) (*reply, error) {
 
 // collectionFields is the body of a collection minus its numbers list.
 func collectionFields(d models.Doc) models.Doc {
-	out := d.Clone()
+	out := numberFields(d)
 	delete(out, "numbers")
+	return out
+}
+
+// numberFields is the body of a single-number write without the request
+// control value accept_charges, which Crossbar reads from data first
+// (kazoo-crossbar-phone-numbers.md §1.3) and numberd ignores (decisions.md
+// 16): it is never stored as a public field, and {"accept_charges": true}
+// alone is an empty body (activate keeps the fields, decisions.md 15).
+func numberFields(d models.Doc) models.Doc {
+	out := d.Clone()
 	delete(out, "accept_charges")
 	return out
 }

@@ -30,7 +30,7 @@ func (c *ttlCache[V]) get(key string, now time.Time, gen int64) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.items[key]
-	if !ok || now.After(e.exp) || e.gen != gen {
+	if !ok || !now.Before(e.exp) || e.gen != gen {
 		var zero V
 		return zero, false
 	}

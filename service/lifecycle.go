@@ -274,14 +274,14 @@ func (s *Service) activateNumbers(ctx context.Context, accountID string, raws []
 	if err != nil {
 		return nil, err
 	}
-	if len(fields) > 0 {
-		fields = cleanPublic(fields)
-		delete(fields, "create_with_state")
-		if err := validatePublic(fields); err != nil {
-			return nil, err
-		}
-	} else {
+	// A body with nothing a client may write keeps the public fields
+	// (decisions.md 15); anything else replaces them.
+	fields = cleanPublic(fields)
+	delete(fields, "create_with_state")
+	if len(fields) == 0 {
 		fields = nil
+	} else if err := validatePublic(fields); err != nil {
+		return nil, err
 	}
 	return s.runBatch(ctx, raws, models.ActionActivate, func(q *store.Q, e164 string, cur *models.Number, now time.Time) (*change, error) {
 		return s.move(a, acct, cur, models.StateInService, fields)
@@ -354,17 +354,81 @@ func (s *Service) NumberHistory(ctx context.Context, raw string, limit int, befo
 		}
 	}
 	rows, err := s.db.Q().NumberEvents(ctx, n.Number, seq, limit)
-	return rows, s.read(ctx, err)
+	if err != nil {
+		return nil, s.read(ctx, err)
+	}
+	if !models.CanSeeHistory(models.ActorFromContext(ctx), n) {
+		if err := s.redactEvents(ctx, rows); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
-// LatestEvents returns up to per newest events of each number (loaders). The
+// redactEvents blanks, in the history of a number the caller does not hold,
+// every account outside the caller's own subtree, and the request ids of
+// changes made by such accounts: anyone may read an available number, but
+// its past owners are other tenants' business (decisions.md 13).
+func (s *Service) redactEvents(ctx context.Context, events []*models.NumberEvent) error {
+	ids := map[string]bool{}
+	for _, e := range events {
+		for _, id := range []string{e.FromAccount, e.ToAccount, e.ActorAccount} {
+			if id != "" {
+				ids[id] = true
+			}
+		}
+	}
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	visible, err := s.AccountsByID(ctx, list)
+	if err != nil {
+		return err
+	}
+	keep := func(id string) string {
+		if visible[id] != nil {
+			return id
+		}
+		return ""
+	}
+	for _, e := range events {
+		e.FromAccount, e.ToAccount = keep(e.FromAccount), keep(e.ToAccount)
+		if keep(e.ActorAccount) == "" {
+			e.ActorAccount, e.RequestID = "", ""
+		}
+	}
+	return nil
+}
+
+// LatestEvents returns up to per newest events of each number (loaders),
+// redacted like NumberHistory for numbers the caller does not hold. The
 // caller must already have read the numbers.
-func (s *Service) LatestEvents(ctx context.Context, nums []string, per int) (map[string][]*models.NumberEvent, error) {
-	if _, err := actor(ctx); err != nil {
+func (s *Service) LatestEvents(ctx context.Context, numbers []*models.Number, per int) (map[string][]*models.NumberEvent, error) {
+	a, err := actor(ctx)
+	if err != nil {
 		return nil, err
 	}
+	nums := make([]string, len(numbers))
+	for i, n := range numbers {
+		nums[i] = n.Number
+	}
 	m, err := s.db.Q().LatestEvents(ctx, nums, per)
-	return m, s.read(ctx, err)
+	if err != nil {
+		return nil, s.read(ctx, err)
+	}
+	var hidden []*models.NumberEvent
+	for _, n := range numbers {
+		if !models.CanSeeHistory(a, n) {
+			hidden = append(hidden, m[n.Number]...)
+		}
+	}
+	if len(hidden) > 0 {
+		if err := s.redactEvents(ctx, hidden); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // CountHistory counts a number's history events.
