@@ -1,0 +1,235 @@
+// Package openapicheck holds numberd's v2 REST API to its OpenAPI document
+// (rest/openapi/openapi.yaml) with kin-openapi: it validates the document,
+// checks single request/response exchanges against it, and compares its
+// paths with the route table. It is test support: only tests import it, so
+// kin-openapi stays out of the numberd binary.
+package openapicheck
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"numberd/rest/openapi"
+)
+
+// Validator checks exchanges against one OpenAPI document.
+type Validator struct {
+	Doc    *openapi3.T
+	router routers.Router
+	// errorEnvelope validates replies to requests no operation matches.
+	errorEnvelope *openapi3.Schema
+}
+
+// New loads a document (YAML or JSON), validates it with kin-openapi
+// (examples and defaults included) and prepares its router.
+func New(src []byte) (*Validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(src)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("invalid document: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	v := &Validator{Doc: doc, router: router}
+	if ref := doc.Components.Schemas["ErrorEnvelope"]; ref != nil {
+		v.errorEnvelope = ref.Value
+	}
+	return v, nil
+}
+
+// Default is the validator of the embedded document, loaded once.
+var Default = sync.OnceValues(func() (*Validator, error) { return New(openapi.YAML()) })
+
+// Exchange is one HTTP request and the reply it got.
+type Exchange struct {
+	Method string
+	// Target is the request target: path and query, as sent
+	// (e.g. "/v2/accounts/…/phone_numbers/%2B1415…?hard=true").
+	Target string
+	Header http.Header
+	Body   []byte
+
+	Status     int
+	RespHeader http.Header
+	RespBody   []byte
+}
+
+// Result is what Check found. Operation is the documented "METHOD path"
+// the exchange matched ("" when none). RequestErr says how the request
+// breaks the document; ResponseErr how the reply does, or why a reply to
+// an undocumented request is wrong.
+type Result struct {
+	Operation   string
+	RequestErr  error
+	ResponseErr error
+}
+
+// Check validates the request and the response of one exchange.
+//
+// A request that matches no documented path and method must have been
+// answered 404 or 405 in the error envelope (the server does not serve it
+// either); its RequestErr says it is undocumented. A POST with ?verb= is
+// checked as the method it tunnels, as the server serves it.
+func (v *Validator) Check(ctx context.Context, x Exchange) Result {
+	method := x.Method
+	u, err := url.ParseRequestURI(x.Target)
+	if err != nil {
+		return Result{RequestErr: fmt.Errorf("bad request target %q: %w", x.Target, err)}
+	}
+	if verb := u.Query().Get("verb"); verb != "" && method == http.MethodPost {
+		method = strings.ToUpper(verb)
+	}
+	var body []byte
+	if len(bytes.TrimSpace(x.Body)) > 0 { // the server reads a blank body as none
+		body = x.Body
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://numberd.test"+x.Target, bytes.NewReader(body))
+	if err != nil {
+		return Result{RequestErr: err}
+	}
+	for k, vs := range x.Header {
+		req.Header[k] = slices.Clone(vs)
+	}
+	if body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	}
+
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		return Result{
+			RequestErr:  fmt.Errorf("%s %s is not in the document: %w", method, u.Path, err),
+			ResponseErr: v.checkUnrouted(x),
+		}
+	}
+	res := Result{Operation: method + " " + route.Path}
+	opts := &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+		// Tokens are the server's business; the response check covers 401.
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		res.RequestErr = err
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 x.Status,
+		Header:                 x.RespHeader,
+		Options:                opts,
+	}
+	out.SetBodyBytes(x.RespBody)
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		res.ResponseErr = err
+	}
+	return res
+}
+
+// checkUnrouted accepts a reply to an undocumented request only when it is
+// a 404 or 405 in the error envelope.
+func (v *Validator) checkUnrouted(x Exchange) error {
+	if x.Status != http.StatusNotFound && x.Status != http.StatusMethodNotAllowed {
+		return fmt.Errorf("the request matches no documented operation, yet the server answered %d", x.Status)
+	}
+	if v.errorEnvelope == nil {
+		return nil
+	}
+	var body any
+	if err := json.Unmarshal(x.RespBody, &body); err != nil {
+		return fmt.Errorf("%d reply is not JSON: %w", x.Status, err)
+	}
+	if err := v.errorEnvelope.VisitJSON(body, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("%d reply is not an ErrorEnvelope: %w", x.Status, err)
+	}
+	return nil
+}
+
+// IsErrorEnvelope reports whether a 4xx reply is a Kazoo error envelope:
+// the server rejected the request in its documented way.
+func IsErrorEnvelope(status int, body []byte) bool {
+	if status < 400 || status > 499 {
+		return false
+	}
+	var env struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	return json.Unmarshal(body, &env) == nil && env.Status == "error" && env.Error == fmt.Sprint(status)
+}
+
+// Operations lists the document's "METHOD path" pairs, sorted.
+func (v *Validator) Operations() []string {
+	var out []string
+	for path, item := range v.Doc.Paths.Map() {
+		for method := range item.Operations() {
+			out = append(out, strings.ToUpper(method)+" "+path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Coverage compares the document's operations with a route table of
+// "METHOD pattern" entries (rest.Handler.Routes): undocumented lists the
+// routes the document lacks, unrouted the operations no route serves.
+// Go's {name...} and {$} pattern forms are not used by numberd and would
+// show up as mismatches.
+func Coverage(operations, routes []string) (undocumented, unrouted []string) {
+	doc := map[string]bool{}
+	for _, op := range operations {
+		doc[op] = true
+	}
+	served := map[string]bool{}
+	for _, rt := range routes {
+		served[rt] = true
+		if !doc[rt] {
+			undocumented = append(undocumented, rt)
+		}
+	}
+	for _, op := range operations {
+		if !served[op] {
+			unrouted = append(unrouted, op)
+		}
+	}
+	sort.Strings(undocumented)
+	sort.Strings(unrouted)
+	return undocumented, unrouted
+}
+
+// Describe flattens a kin-openapi error (often a MultiError tree) into one
+// line per problem, for test failures.
+func Describe(err error) string {
+	var lines []string
+	var walk func(error)
+	walk = func(err error) {
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		lines = append(lines, "  - "+strings.ReplaceAll(err.Error(), "\n", "\n    "))
+	}
+	walk(err)
+	return strings.Join(lines, "\n")
+}
