@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,14 +34,15 @@ type Validator struct {
 }
 
 // New loads a document (YAML or JSON), validates it with kin-openapi
-// (examples and defaults included) and prepares its router.
-func New(src []byte) (*Validator, error) {
+// (examples and defaults included, unless opts say otherwise) and prepares
+// its router.
+func New(src []byte, opts ...openapi3.ValidationOption) (*Validator, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(src)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	if err := doc.Validate(loader.Context); err != nil {
+	if err := doc.Validate(loader.Context, opts...); err != nil {
 		return nil, fmt.Errorf("invalid document: %w", err)
 	}
 	router, err := gorillamux.NewRouter(doc)
@@ -126,6 +126,8 @@ func (v *Validator) Check(ctx context.Context, x Exchange) Result {
 		IncludeResponseStatus: true,
 		// Tokens are the server's business; the response check covers 401.
 		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		// Name the failing value's place, not the whole schema.
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
@@ -157,7 +159,7 @@ func (v *Validator) checkUnrouted(x Exchange) error {
 	if err := json.Unmarshal(x.RespBody, &body); err != nil {
 		return fmt.Errorf("%d reply is not JSON: %w", x.Status, err)
 	}
-	if err := v.errorEnvelope.VisitJSON(body, openapi3.MultiErrors()); err != nil {
+	if err := v.errorEnvelope.VisitJSON(body, openapi3.MultiErrors(), openapi3.DisableSchemaErrorDetails()); err != nil {
 		return fmt.Errorf("%d reply is not an ErrorEnvelope: %w", x.Status, err)
 	}
 	return nil
@@ -215,21 +217,53 @@ func Coverage(operations, routes []string) (undocumented, unrouted []string) {
 	return undocumented, unrouted
 }
 
-// Describe flattens a kin-openapi error (often a MultiError tree) into one
-// line per problem, for test failures.
+// Describe flattens a kin-openapi error (often a tree of MultiErrors) into
+// one line per problem, each saying where it is, for test failures.
 func Describe(err error) string {
 	var lines []string
-	var walk func(error)
-	walk = func(err error) {
-		var me openapi3.MultiError
-		if errors.As(err, &me) {
-			for _, e := range me {
-				walk(e)
+	var walk func(err error, prefix string)
+	walk = func(err error, prefix string) {
+		switch e := err.(type) {
+		case nil:
+		case openapi3.MultiError:
+			for _, x := range e {
+				walk(x, prefix)
 			}
-			return
+		case *openapi3filter.RequestError:
+			p := prefix
+			switch {
+			case e.Parameter != nil:
+				p += fmt.Sprintf("%s parameter %q: ", e.Parameter.In, e.Parameter.Name)
+			case e.RequestBody != nil:
+				p += "request body: "
+			}
+			if e.Err == nil {
+				lines = append(lines, p+e.Reason)
+				return
+			}
+			if e.Reason != "" {
+				p += e.Reason + ": "
+			}
+			walk(e.Err, p)
+		case *openapi3filter.ResponseError:
+			p := prefix
+			if e.Err == nil {
+				lines = append(lines, p+e.Reason)
+				return
+			}
+			if e.Reason != "" {
+				p += e.Reason + ": "
+			}
+			walk(e.Err, p)
+		case *openapi3filter.SecurityRequirementsError:
+			lines = append(lines, prefix+e.Error())
+		default:
+			lines = append(lines, prefix+err.Error())
 		}
-		lines = append(lines, "  - "+strings.ReplaceAll(err.Error(), "\n", "\n    "))
 	}
-	walk(err)
+	walk(err, "")
+	for i, l := range lines {
+		lines[i] = "  - " + strings.ReplaceAll(l, "\n", "\n    ")
+	}
 	return strings.Join(lines, "\n")
 }
