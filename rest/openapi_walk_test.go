@@ -85,6 +85,8 @@ func TestOpenAPI_Walk(t *testing.T) {
 		oc.Do("GET", pn(other)+"/%2B14155550100", nil).Expect(t, 404)
 		rc.Do("GET", base+"/collection", nil).Expect(t, 405)
 		rc.Do("POST", n, map[string]any{"data": map[string]any{"my_label": "reception"}}).Expect(t, 200)
+		rc.Do("POST", n, map[string]any{"data": map[string]any{"create_with_state": "ignored on POST"}}).Expect(t, 200)
+		rc.Do("OPTIONS", n, nil).Expect(t, 200)
 		rc.Do("PATCH", n, map[string]any{"data": map[string]any{"my_label": nil, "failover": nil, "prepend": map[string]any{"enabled": true, "name": "X"}}}).Expect(t, 200)
 		rc.Do("PATCH", n, map[string]any{"data": map[string]any{"carrier_name": strings.Repeat("c", 31)}}).Expect(t, 400)
 		rc.Do("POST", base+"/%2B19995550100", map[string]any{"data": map[string]any{}}).Expect(t, 404)
@@ -100,6 +102,7 @@ func TestOpenAPI_Walk(t *testing.T) {
 		rc.Do("PUT", base+"/%2B14155550110/reserve", nil).Expect(t, 400)
 		rc.Do("PUT", base+"/%2B19995550111/reserve", nil).Expect(t, 404)
 		rc.Do("POST", base+"/%2B14155550110/reserve?verb=PUT", nil).Expect(t, 400)
+		rc.Do("PUT", base+"/%2B14155550110/reserve", map[string]any{"data": map[string]any{"create_with_state": "nope"}}).Expect(t, 400)
 		rc.Do("PUT", base+"/%2B14155550110/activate", map[string]any{"data": map[string]any{"my_label": "x"}}).Expect(t, 201)
 		r := rc.Do("PUT", base+"/%2B14155550110/activate", nil)
 		if r.Status != 201 && r.Status != 429 {
@@ -110,7 +113,7 @@ func TestOpenAPI_Walk(t *testing.T) {
 		rc.Do("DELETE", base+"/%2B14155550110", nil).Expect(t, 200)
 		rc.Do("POST", n+"?verb=DELETE", nil).Expect(t, 200)
 		master.Do("PUT", base+"/%2B14155550120", map[string]any{"data": map[string]any{"create_with_state": "available"}}).Expect(t, 201)
-		master.Do("DELETE", base+"/%2B14155550120?hard=true", nil).Expect(t, 200)
+		master.Do("DELETE", base+"/%2B14155550120?hard=TRUE", nil).Expect(t, 200)
 	})
 
 	t.Run("collections", func(t *testing.T) {

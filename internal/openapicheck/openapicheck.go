@@ -98,6 +98,27 @@ func (v *Validator) Check(ctx context.Context, x Exchange) Result {
 	if verb := u.Query().Get("verb"); verb != "" && method == http.MethodPost {
 		method = strings.ToUpper(verb)
 	}
+	switch x.Method {
+	case http.MethodOptions:
+		// CORS preflight: every path answers 200 with no body (described
+		// in the document's introduction, not per path).
+		res := Result{Operation: "OPTIONS (CORS preflight)"}
+		if x.Status != http.StatusOK || len(x.RespBody) != 0 {
+			res.ResponseErr = fmt.Errorf("a preflight must be answered 200 with no body, got %d with %d bytes", x.Status, len(x.RespBody))
+		}
+		return res
+	case http.MethodHead:
+		// Served as GET without a body: check the status and headers.
+		head := x
+		head.Method = http.MethodGet
+		res := v.check(ctx, head, http.MethodGet, u, true)
+		res.Operation = "HEAD (as " + res.Operation + ")"
+		return res
+	}
+	return v.check(ctx, x, method, u, false)
+}
+
+func (v *Validator) check(ctx context.Context, x Exchange, method string, u *url.URL, noBody bool) Result {
 	var body []byte
 	if len(bytes.TrimSpace(x.Body)) > 0 { // the server reads a blank body as none
 		body = x.Body
@@ -117,7 +138,7 @@ func (v *Validator) Check(ctx context.Context, x Exchange) Result {
 	if err != nil {
 		return Result{
 			RequestErr:  fmt.Errorf("%s %s is not in the document: %w", method, u.Path, err),
-			ResponseErr: v.checkUnrouted(x),
+			ResponseErr: v.checkUnrouted(x, noBody),
 		}
 	}
 	res := Result{Operation: method + " " + route.Path}
@@ -128,6 +149,7 @@ func (v *Validator) Check(ctx context.Context, x Exchange) Result {
 		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		// Name the failing value's place, not the whole schema.
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+		ExcludeResponseBody:     noBody,
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
@@ -148,11 +170,11 @@ func (v *Validator) Check(ctx context.Context, x Exchange) Result {
 
 // checkUnrouted accepts a reply to an undocumented request only when it is
 // a 404 or 405 in the error envelope.
-func (v *Validator) checkUnrouted(x Exchange) error {
+func (v *Validator) checkUnrouted(x Exchange, noBody bool) error {
 	if x.Status != http.StatusNotFound && x.Status != http.StatusMethodNotAllowed {
 		return fmt.Errorf("the request matches no documented operation, yet the server answered %d", x.Status)
 	}
-	if v.errorEnvelope == nil {
+	if v.errorEnvelope == nil || noBody {
 		return nil
 	}
 	var body any
