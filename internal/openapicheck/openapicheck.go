@@ -215,28 +215,83 @@ func (v *Validator) Operations() []string {
 // Coverage compares the document's operations with a route table of
 // "METHOD pattern" entries (rest.Handler.Routes): undocumented lists the
 // routes the document lacks, unrouted the operations no route serves.
-// Go's {name...} and {$} pattern forms are not used by numberd and would
-// show up as mismatches.
+//
+// A route matches the operation with the same method and path. A route
+// that matches none may be a multiplexer: Go's mux cannot register two
+// patterns such as .../classifiers/{number} and .../{number}/identify, so
+// one route .../{first}/{second} serves both and switches on the segments.
+// Such a route counts as documented when it covers at least one operation
+// (same method, same segment count, its literal segments equal, its
+// wildcards matching anything), and the operations it covers count as
+// routed. A route that exactly matches an operation never covers others: a
+// documented GET .../phone_numbers/check is not "routed" by
+// GET .../phone_numbers/{number}.
 func Coverage(operations, routes []string) (undocumented, unrouted []string) {
-	doc := map[string]bool{}
+	documented := map[string]bool{}
 	for _, op := range operations {
-		doc[op] = true
+		documented[op] = true
 	}
 	served := map[string]bool{}
+	var multiplexers []string
 	for _, rt := range routes {
 		served[rt] = true
-		if !doc[rt] {
+		if !documented[rt] {
+			multiplexers = append(multiplexers, rt)
+		}
+	}
+	covered := func(op string) bool {
+		for _, rt := range multiplexers {
+			if covers(rt, op) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, rt := range multiplexers {
+		found := false
+		for _, op := range operations {
+			if covers(rt, op) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			undocumented = append(undocumented, rt)
 		}
 	}
 	for _, op := range operations {
-		if !served[op] {
+		if !served[op] && !covered(op) {
 			unrouted = append(unrouted, op)
 		}
 	}
 	sort.Strings(undocumented)
 	sort.Strings(unrouted)
 	return undocumented, unrouted
+}
+
+// covers reports whether the route "METHOD pattern" serves the operation
+// "METHOD path": same method and segment count, every literal segment of
+// the pattern equal to the operation's (which must be literal too), every
+// wildcard of the pattern matching any segment.
+func covers(route, op string) bool {
+	rm, rp, _ := strings.Cut(route, " ")
+	om, opath, _ := strings.Cut(op, " ")
+	if rm != om {
+		return false
+	}
+	rs, ps := strings.Split(rp, "/"), strings.Split(opath, "/")
+	if len(rs) != len(ps) {
+		return false
+	}
+	for i := range rs {
+		if strings.HasPrefix(rs[i], "{") {
+			continue
+		}
+		if rs[i] != ps[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Describe flattens a kin-openapi error (often a tree of MultiErrors) into
