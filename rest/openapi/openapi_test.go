@@ -1,10 +1,13 @@
 package openapi_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -120,5 +123,23 @@ func TestDocs_UnknownAssetIs404(t *testing.T) {
 	openapi.Docs().ServeHTTP(rec, httptest.NewRequest("GET", "/docs/assets/nope.js", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("status %d, want 404", rec.Code)
+	}
+}
+
+// TestDocs_AssetsAsFetched: the committed Redoc bundle is the one
+// `make docs-assets` recorded in assets/VERSION.
+func TestDocs_AssetsAsFetched(t *testing.T) {
+	version, err := os.ReadFile("assets/VERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := os.ReadFile("assets/redoc.standalone.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bundle)
+	want := hex.EncodeToString(sum[:]) + "  redoc.standalone.js"
+	if !strings.Contains(string(version), want) {
+		t.Errorf("assets/VERSION does not record the bundle's sha256 %s:\n%s(run make docs-assets)", want, version)
 	}
 }
