@@ -38,7 +38,8 @@ type Checker func(tb testing.TB, x *Exchange)
 
 // Check is run on every REST exchange (/v2/...) made through a Client. It
 // validates the request and the response against the OpenAPI document
-// (openapi.go); a test may replace it, restoring it when done.
+// (openapi.go). A test may wrap it (and must then not be parallel),
+// restoring it when done.
 var Check Checker = CheckOpenAPI
 
 // Exchange is one REST request as sent and the reply it got.
