@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 TESTFLAGS ?= -race -shuffle=on -count=1 -timeout 20m
 
-.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench db-up clean
+.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench db-up clean docs-assets
 
 run:
 	$(GO) run ./server
@@ -53,6 +53,20 @@ lint-imports:
 	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./graph/... ./rest/... | grep -E 'gorm\.io|$(MODULE)/store( |$$)'
 	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./rest/... | grep -E '99designs|$(MODULE)/graph'
 	@echo "import directions OK"
+
+# The /docs page renders rest/openapi/openapi.yaml with Redoc's standalone
+# bundle, embedded in the binary so the page works offline. This target
+# fetches the pinned version from the npm registry; its output is committed.
+REDOC_VERSION := 2.5.4
+DOCS_ASSETS   := rest/openapi/assets
+docs-assets:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null && tar xzf redoc-$(REDOC_VERSION).tgz) && \
+	cp "$$tmp/package/bundles/redoc.standalone.js" $(DOCS_ASSETS)/redoc.standalone.js && \
+	cp "$$tmp/package/LICENSE" $(DOCS_ASSETS)/redoc.LICENSE && \
+	cp "$$tmp/package/bundles/redoc.standalone.js.LICENSE.txt" $(DOCS_ASSETS)/redoc.standalone.js.LICENSE.txt && \
+	echo "redoc@$(REDOC_VERSION) from the npm registry (make docs-assets)" > $(DOCS_ASSETS)/VERSION && \
+	(cd $(DOCS_ASSETS) && sha256sum redoc.standalone.js >> VERSION) && cat $(DOCS_ASSETS)/VERSION
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./service/...

@@ -89,6 +89,8 @@ type route struct {
 	// public routes answer without a token (the token is still used when
 	// given).
 	public bool
+	// anonymous routes never look at a token (the API description).
+	anonymous bool
 }
 
 type ctxKey int
@@ -191,7 +193,9 @@ func (h *Handler) adapt(rt route) http.Handler {
 			return
 		}
 		r.token = tokenFrom(r)
-		if r.token != "" || !rt.public {
+		if rt.anonymous {
+			r.token = ""
+		} else if r.token != "" || !rt.public {
 			a, err := h.svc.Authenticate(r.Context(), r.token)
 			if err != nil {
 				h.writeError(w, r, err)

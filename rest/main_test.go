@@ -22,12 +22,12 @@ import (
 
 func TestMain(m *testing.M) {
 	prev := apitest.Check
-	apitest.Check = func(tb testing.TB, method, path string, reqBody []byte, resp *apitest.Response) {
+	apitest.Check = func(tb testing.TB, x *apitest.Exchange) {
 		tb.Helper()
 		if prev != nil {
-			prev(tb, method, path, reqBody, resp)
+			prev(tb, x)
 		}
-		checkEnvelope(tb, method, path, resp)
+		checkEnvelope(tb, x.Method, x.Path, x.Response)
 	}
 	os.Exit(m.Run())
 }
@@ -41,7 +41,10 @@ var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func checkEnvelope(tb testing.TB, method, path string, r *apitest.Response) {
 	tb.Helper()
 	where := method + " " + path
-	if r.Status >= 500 {
+	if method == http.MethodOptions || strings.HasPrefix(path, "/v2/openapi.json") {
+		return // CORS preflight and the API document are not envelopes
+	}
+	if r.Status >= 500 && r.Message() != "not_implemented" {
 		tb.Errorf("%s: server error %d: %s", where, r.Status, r.Raw)
 		return
 	}

@@ -20,6 +20,7 @@ func (h *Handler) routeTable() []route {
 	const pn = "/v2/accounts/{account}/phone_numbers"
 	get, put, post, patch, del := http.MethodGet, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete
 	return []route{
+		{method: get, pattern: "/v2/openapi.json", fn: h.openAPI, anonymous: true},
 		{method: put, pattern: "/v2/api_auth", fn: h.apiAuth, public: true},
 		{method: del, pattern: "/v2/token_auth", fn: h.logout},
 

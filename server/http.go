@@ -6,6 +6,7 @@ import (
 
 	"numberd/graph"
 	"numberd/rest"
+	"numberd/rest/openapi"
 	"numberd/service"
 )
 
@@ -18,6 +19,10 @@ func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
 		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
 	})
 	mux.Handle("/graphql", gql)
+	// The v2 API reference (the document itself is GET /v2/openapi.json).
+	docs := openapi.Docs()
+	mux.Handle("GET "+openapi.DocsPath, docs)
+	mux.Handle("GET "+openapi.DocsPath+"/", docs)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, map[string]any{"status": "ok", "version": version})
 	})

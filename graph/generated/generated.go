@@ -1109,7 +1109,7 @@ type Account implements Node {
 
 extend type Query {
   "An account the caller may see: its own or a descendant (a superduper admin sees all)."
-  account(id: ID!): Account
+  account("The account's 32-hex id." id: ID!): Account
 }
 `, BuiltIn: false},
 	{Name: "../lifecycle.graphqls", Input: `"""
@@ -1275,19 +1275,19 @@ type PhoneNumberBatchPayload {
 
 extend type Mutation {
   "Reserves a number for an account (REST PUT .../{N}/reserve)."
-  reservePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  reservePhoneNumber("The number, the account to reserve it for, and optional public fields." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Puts a number in service for an account: buy, assign or move (REST PUT .../{N}/activate)."
-  activatePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  activatePhoneNumber("The number, the account to put it in service for, and optional public fields." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Creates a number in port_in for an account (REST PUT .../{N}/port)."
-  portPhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  portPhoneNumber("The number, the account porting it in, and optional public fields." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Adds many numbers (REST PUT .../collection)."
-  createPhoneNumbers(input: CreatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  createPhoneNumbers("The numbers, their account, and the fields and state every one is created with." input: CreatePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Changes many numbers (REST POST/PATCH .../collection)."
-  updatePhoneNumbers(input: UpdatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  updatePhoneNumbers("The numbers and the public fields to set on every one (replace or merge)." input: UpdatePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Releases many numbers (REST DELETE .../collection)."
-  releasePhoneNumbers(input: ReleasePhoneNumbersInput!): PhoneNumberBatchPayload!
+  releasePhoneNumbers("The numbers to release, and whether to hard-delete them." input: ReleasePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Puts many numbers in service (REST PUT .../collection/activate)."
-  activatePhoneNumbers(input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  activatePhoneNumbers("The numbers, the account to put them in service for, and optional public fields." input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
 }
 `, BuiltIn: false},
 	{Name: "../number.graphqls", Input: `"""
@@ -1460,7 +1460,7 @@ input PhoneNumberFilter {
 
 extend type Query {
   "One number, when the caller may read it (available numbers are open to all)."
-  phoneNumber(number: String!): PhoneNumber
+  phoneNumber("The number in any accepted form: +14155550100, 14155550100 or 4155550100." number: String!): PhoneNumber
   "The numbers assigned to an account, ordered by number."
   phoneNumbers(
     "The account whose numbers to list."
@@ -1616,11 +1616,11 @@ type PhoneNumberPayload {
 
 extend type Mutation {
   "Adds a number (REST PUT .../phone_numbers/{N})."
-  createPhoneNumber(input: CreatePhoneNumberInput!): PhoneNumberPayload!
+  createPhoneNumber("The number, its account, its public fields and optionally the state to create it in." input: CreatePhoneNumberInput!): PhoneNumberPayload!
   "Changes a number's public fields (REST POST/PATCH .../phone_numbers/{N})."
-  updatePhoneNumber(input: UpdatePhoneNumberInput!): PhoneNumberPayload!
+  updatePhoneNumber("The number and its new public fields (replace or merge)." input: UpdatePhoneNumberInput!): PhoneNumberPayload!
   "Releases a number (REST DELETE .../phone_numbers/{N})."
-  releasePhoneNumber(input: ReleasePhoneNumberInput!): PhoneNumberPayload!
+  releasePhoneNumber("The number to release, and whether to hard-delete it." input: ReleasePhoneNumberInput!): PhoneNumberPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""
@@ -1689,7 +1689,7 @@ type UserError {
 
 extend type Query {
   "Fetches an account or a phone number by its natural id."
-  node(id: ID!): Node
+  node("An account id or an E.164 number." id: ID!): Node
 }
 `, BuiltIn: false},
 }

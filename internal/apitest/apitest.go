@@ -33,11 +33,27 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // MasterKey is the master account's API key in every test environment.
 const MasterKey = "test-master-api-key"
 
-// Checker validates one exchange (the OpenAPI document plugs in here).
-type Checker func(tb testing.TB, method, path string, reqBody []byte, resp *Response)
+// Checker validates one exchange.
+type Checker func(tb testing.TB, x *Exchange)
 
-// Check is run on every REST exchange made through a Client.
-var Check Checker
+// Check is run on every REST exchange (/v2/...) made through a Client. It
+// validates the request and the response against the OpenAPI document
+// (openapi.go). A test may wrap it (and must then not be parallel),
+// restoring it when done.
+var Check Checker = CheckOpenAPI
+
+// Exchange is one REST request as sent and the reply it got.
+type Exchange struct {
+	Method string
+	// Path is the request target as given to Do, query included.
+	Path   string
+	Header http.Header
+	Body   []byte
+	// BadRequest is set when the client sends requests outside the
+	// document on purpose (Client.Bad): only the response is checked.
+	BadRequest bool
+	Response   *Response
+}
 
 // Env is one numberd stack on a fresh database.
 type Env struct {
@@ -129,6 +145,21 @@ type Client struct {
 	env     *Env
 	Token   string
 	Headers map[string]string
+	// BadRequests marks the requests of this client as deliberately
+	// outside the OpenAPI document (malformed JSON, wrong types, values the
+	// document rules out): their requests are not validated, their
+	// responses still are. See Bad.
+	BadRequests bool
+}
+
+// Bad returns a copy of the client whose requests are deliberately outside
+// the OpenAPI document, e.g. e.Client(tok).Bad().Do("PUT", path, "{not json").
+// Without it, a request the document rejects is accepted only when the
+// server rejected it too (a 4xx error envelope).
+func (c *Client) Bad() *Client {
+	cp := *c
+	cp.BadRequests = true
+	return &cp
 }
 
 // Response is a decoded reply.
@@ -168,7 +199,7 @@ func (c *Client) Do(method, path string, body any) *Response {
 	c.env.Handler.ServeHTTP(rec, req)
 	resp := decode(c.env.T, rec.Result())
 	if Check != nil && strings.HasPrefix(path, "/v2/") {
-		Check(c.env.T, method, path, raw, resp)
+		Check(c.env.T, &Exchange{Method: method, Path: path, Header: req.Header, Body: raw, BadRequest: c.BadRequests, Response: resp})
 	}
 	return resp
 }
