@@ -9,47 +9,66 @@ import (
 	"numberd/service"
 )
 
-// account returns an account the caller may see, or nil.
+// account returns an account the caller may see, or nil (batched).
 func (r *Resolver) account(ctx context.Context, id string) (*models.Account, error) {
-	m, err := r.Svc.AccountsByID(ctx, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	return m[id], nil
+	return found(r.loadersFor(ctx).accounts.Load(ctx, id))
 }
 
-// listQuery converts connection arguments.
-func (r *Resolver) listQuery(filter *model.PhoneNumberFilter, first *int, after *string) (service.ListQuery, error) {
+// listQuery converts the arguments of a phone number connection.
+func (r *Resolver) listQuery(filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (service.ListQuery, error) {
 	var lq service.ListQuery
-	size, err := r.pageSize(first)
-	if err != nil {
+	lq.OrderBy, lq.Desc = numberOrder(orderBy)
+	if first != nil && last != nil {
+		return lq, models.ErrValidation(models.FieldError{Path: "last", Rule: "exclusive", Message: "pass first or last, not both"})
+	}
+	var err error
+	if last != nil {
+		lq.Last = true
+		if lq.Limit, err = r.pageSize(last, "last"); err != nil {
+			return lq, err
+		}
+	} else if lq.Limit, err = r.pageSize(first, "first"); err != nil {
 		return lq, err
 	}
-	lq.Limit = size
-	if after != nil && *after != "" {
-		if lq.After, err = decodeCursor(*after); err != nil {
-			return lq, err
-		}
+	if lq.AfterKey, err = decodeNumberCursor("after", lq.OrderBy, after); err != nil {
+		return lq, err
 	}
-	if filter != nil {
-		lq.States = filter.States
-		if lq.Prefix, err = e164Prefix(filter.Prefix); err != nil {
-			return lq, err
-		}
+	if lq.BeforeKey, err = decodeNumberCursor("before", lq.OrderBy, before); err != nil {
+		return lq, err
+	}
+	if err := numberFilter(&lq, filter); err != nil {
+		return lq, err
 	}
 	return lq, nil
 }
 
+// phoneNumbers runs a phone number connection of an account.
+func (r *Resolver) phoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error) {
+	lq, err := r.listQuery(filter, orderBy, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Svc.ListNumbers(ctx, accountID, lq)
+	if err != nil {
+		return nil, err
+	}
+	return r.connection(ctx, accountID, lq, page), nil
+}
+
 // connection wraps a page; totalCount is counted only when selected.
 func (r *Resolver) connection(ctx context.Context, accountID string, lq service.ListQuery, page *service.NumberPage) *model.PhoneNumberConnection {
+	info := &model.PageInfo{HasNextPage: page.HasMore, HasPreviousPage: lq.AfterKey != nil}
+	if lq.Last {
+		info = &model.PageInfo{HasNextPage: lq.BeforeKey != nil, HasPreviousPage: page.HasMore}
+	}
 	conn := &model.PhoneNumberConnection{
 		Edges:    make([]*model.PhoneNumberEdge, 0, len(page.Numbers)),
-		PageInfo: &model.PageInfo{HasNextPage: page.NextKey != "", HasPreviousPage: lq.After != ""},
+		PageInfo: info,
 		Page:     page,
 		Count:    func() (int64, error) { return r.Svc.CountNumbers(ctx, accountID, lq) },
 	}
 	for _, n := range page.Numbers {
-		conn.Edges = append(conn.Edges, &model.PhoneNumberEdge{Cursor: encodeCursor(n.Number), Node: n})
+		conn.Edges = append(conn.Edges, &model.PhoneNumberEdge{Cursor: encodeNumberCursor(lq.OrderBy, n), Node: n})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
@@ -58,9 +77,27 @@ func (r *Resolver) connection(ctx context.Context, accountID string, lq service.
 	return conn
 }
 
+// numberStats returns the subtree counts of an account (batched).
+func (r *Resolver) numberStats(ctx context.Context, a *models.Account) (*model.NumberStats, error) {
+	m, err := found(r.loadersFor(ctx).stats.Load(ctx, a.ID))
+	if err != nil {
+		return nil, err
+	}
+	return statsOf(m), nil
+}
+
+// children returns the live children of an account (batched).
+func (r *Resolver) children(ctx context.Context, a *models.Account) ([]*models.Account, error) {
+	kids, err := found(r.loadersFor(ctx).children.Load(ctx, a.ID))
+	if kids == nil && err == nil {
+		kids = []*models.Account{}
+	}
+	return kids, err
+}
+
 // history pages a number's events, newest first.
 func (r *Resolver) history(ctx context.Context, n *models.Number, first *int, after *string) (*model.PhoneNumberEventConnection, error) {
-	size, err := r.pageSize(first)
+	size, err := r.pageSize(first, "first")
 	if err != nil {
 		return nil, err
 	}
@@ -70,13 +107,20 @@ func (r *Resolver) history(ctx context.Context, n *models.Number, first *int, af
 			return nil, err
 		}
 	}
-	events, err := r.Svc.NumberHistory(ctx, n.Number, size+1, before)
+	ld := r.loadersFor(ctx)
+	var events []*models.NumberEvent
+	if before == "" {
+		// The first page of many numbers' histories is one batched query.
+		events, err = found(ld.latestEvents(size+1).Load(ctx, n.Number))
+	} else {
+		events, err = r.Svc.NumberHistory(ctx, n.Number, size+1, before)
+	}
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.PhoneNumberEventConnection{
 		PageInfo: &model.PageInfo{HasNextPage: len(events) > size, HasPreviousPage: before != ""},
-		Count:    func() (int64, error) { return r.Svc.CountHistory(ctx, n.Number) },
+		Count:    func() (int64, error) { return found(ld.counts.Load(ctx, n.Number)) },
 	}
 	if len(events) > size {
 		events = events[:size]

@@ -440,6 +440,26 @@ func (q *Q) CountEvents(ctx context.Context, number string) (int64, error) {
 	return n, translate(err)
 }
 
+// CountEventsByNumber counts the history rows of several numbers in one
+// statement (loaders), keyed by number; numbers without history are absent.
+func (q *Q) CountEventsByNumber(ctx context.Context, numbers []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, chunk := range chunks(numbers, 500) {
+		var rows []struct {
+			Number string
+			N      int64
+		}
+		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, COUNT(*) AS n").
+			Where("number IN ?", chunk).Group("number").Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.Number] = r.N
+		}
+	}
+	return out, nil
+}
+
 // EventsAfter returns up to limit events ordered by (created_at, id) that
 // come strictly after the key (since, afterID); afterID "" includes every
 // event created at since. Pages of the event follower: it re-reads a
