@@ -52,6 +52,7 @@ func (r *Resolver) phoneNumbers(ctx context.Context, accountID string, filter *m
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchNumbers(ctx, page.Numbers)
 	return r.connection(ctx, accountID, lq, page), nil
 }
 
@@ -89,10 +90,14 @@ func (r *Resolver) numberStats(ctx context.Context, a *models.Account) (*model.N
 // children returns the live children of an account (batched).
 func (r *Resolver) children(ctx context.Context, a *models.Account) ([]*models.Account, error) {
 	kids, err := found(r.loadersFor(ctx).children.Load(ctx, a.ID))
-	if kids == nil && err == nil {
+	if err != nil {
+		return nil, err
+	}
+	if kids == nil {
 		kids = []*models.Account{}
 	}
-	return kids, err
+	r.prefetchAccounts(ctx, kids)
+	return kids, nil
 }
 
 // history pages a number's events, newest first.
