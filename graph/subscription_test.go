@@ -242,7 +242,7 @@ func TestSubscription_LateCommitsAndDuplicates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	insert("01LATE0000000000000000000A", "+14155550300", now.Add(-testLookback/2))    // committed late, inside the window
+	insert("01LATE0000000000000000000A", "+14155550300", now.Add(-testLookback/2))   // committed late, inside the window
 	insert("01LATE0000000000000000000B", "+14155550301", now.Add(-testLookback*3/2)) // older than the window
 	got := c.events(4 * testPoll)
 	if len(got) != 1 || got[0].Number != "+14155550300" {
