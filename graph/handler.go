@@ -87,8 +87,12 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	// The websocket transport goes first: an upgrade request is also a GET.
 	readLimit := cfg.MaxBodyBytes
 	srv.AddTransport(transport.Websocket{
-		InitFunc:              wsInit(svc),
+		InitFunc: wsInit(svc),
+		// Keep idle subscriptions alive through proxies and notice dead
+		// clients: graphql-ws gets keep-alive messages, graphql-transport-ws
+		// pings that must be answered.
 		KeepAlivePingInterval: cfg.KeepAlive,
+		PingPongInterval:      cfg.KeepAlive,
 		PayloadReadLimit:      &readLimit,
 		InitTimeout:           10 * time.Second,
 	})
