@@ -25,7 +25,9 @@ import (
 //     nests type references deeply);
 //   - it uses more than MaxAliases aliases (each alias runs its field
 //     again: "aliases × 1000" is an amplification attack);
-//   - a page size argument (first/last) is above MaxFirst.
+//   - a page size argument (first/last) is above MaxFirst;
+//   - it is a subscription sent over plain HTTP: POST would hold the request
+//     open until the first event, so subscriptions need the websocket.
 type queryLimits struct {
 	maxDepth, maxAliases, maxFirst int
 }
@@ -51,6 +53,9 @@ type shape struct {
 func (l queryLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
+	}
+	if oc.Operation.Operation == ast.Subscription && !strings.EqualFold(oc.Headers.Get("Upgrade"), "websocket") {
+		return limitError("SUBSCRIPTION_NEEDS_WEBSOCKET", "subscriptions are served over a websocket at /graphql (graphql-transport-ws), not over plain HTTP")
 	}
 	w := &limitWalk{l: l, vars: oc.Variables, frags: map[string]shape{}}
 	sh := w.selections(oc.Operation.SelectionSet)
