@@ -1268,7 +1268,7 @@ type NumberStateCount {
 
 extend type Query {
   "An account the caller may see: its own or a descendant (a superduper admin sees all)."
-  account(id: ID!): Account
+  account("The account id (32 hex characters)." id: ID!): Account
   "The caller's own account."
   me: Account!
 }
@@ -1436,19 +1436,19 @@ type PhoneNumberBatchPayload {
 
 extend type Mutation {
   "Reserves a number for an account (REST PUT .../{N}/reserve)."
-  reservePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  reservePhoneNumber("What to do." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Puts a number in service for an account: buy, assign or move (REST PUT .../{N}/activate)."
-  activatePhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  activatePhoneNumber("What to do." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Creates a number in port_in for an account (REST PUT .../{N}/port)."
-  portPhoneNumber(input: PhoneNumberActionInput!): PhoneNumberPayload!
+  portPhoneNumber("What to do." input: PhoneNumberActionInput!): PhoneNumberPayload!
   "Adds many numbers (REST PUT .../collection)."
-  createPhoneNumbers(input: CreatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  createPhoneNumbers("What to do." input: CreatePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Changes many numbers (REST POST/PATCH .../collection)."
-  updatePhoneNumbers(input: UpdatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  updatePhoneNumbers("What to do." input: UpdatePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Releases many numbers (REST DELETE .../collection)."
-  releasePhoneNumbers(input: ReleasePhoneNumbersInput!): PhoneNumberBatchPayload!
+  releasePhoneNumbers("What to do." input: ReleasePhoneNumbersInput!): PhoneNumberBatchPayload!
   "Puts many numbers in service (REST PUT .../collection/activate)."
-  activatePhoneNumbers(input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
+  activatePhoneNumbers("What to do." input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
 }
 
 extend type Subscription {
@@ -1686,7 +1686,7 @@ input PhoneNumberOrder {
 
 extend type Query {
   "One number, when the caller may read it (available numbers are open to all)."
-  phoneNumber(number: String!): PhoneNumber
+  phoneNumber("The number, in any form numberd understands (E.164, NANP, 011/00)." number: String!): PhoneNumber
   """
   The numbers assigned to an account, by number unless orderBy says
   otherwise. Pages forward with first/after, backward with last/before;
@@ -1853,11 +1853,11 @@ type PhoneNumberPayload {
 
 extend type Mutation {
   "Adds a number (REST PUT .../phone_numbers/{N})."
-  createPhoneNumber(input: CreatePhoneNumberInput!): PhoneNumberPayload!
+  createPhoneNumber("What to do." input: CreatePhoneNumberInput!): PhoneNumberPayload!
   "Changes a number's public fields (REST POST/PATCH .../phone_numbers/{N})."
-  updatePhoneNumber(input: UpdatePhoneNumberInput!): PhoneNumberPayload!
+  updatePhoneNumber("What to do." input: UpdatePhoneNumberInput!): PhoneNumberPayload!
   "Releases a number (REST DELETE .../phone_numbers/{N})."
-  releasePhoneNumber(input: ReleasePhoneNumberInput!): PhoneNumberPayload!
+  releasePhoneNumber("What to do." input: ReleasePhoneNumberInput!): PhoneNumberPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""
@@ -1932,7 +1932,7 @@ type UserError {
 
 extend type Query {
   "Fetches an account or a phone number by its natural id."
-  node(id: ID!): Node
+  node("An account id or an E.164 number." id: ID!): Node
 }
 `, BuiltIn: false},
 }
