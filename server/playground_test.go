@@ -49,12 +49,14 @@ func artifactsDir(t *testing.T) string {
 
 // TestPlayground_Browser loads /playground from a running numberd in
 // headless Chromium, types a token, runs a phoneNumbers query and finds its
-// result on the page. Every file the page loads must come from numberd
-// itself (no CDN). A screenshot is saved as a test artifact
+// result on the page, then runs a subscription over the websocket and sees
+// an event written meanwhile. Every file the page loads must come from
+// numberd itself (no CDN). A screenshot is saved as a test artifact
 // (NUMBERD_UPDATE_SCREENSHOT=1 also refreshes docs/playground.png).
 func TestPlayground_Browser(t *testing.T) {
 	chromium := chromiumPath(t)
-	s := startServer(t, map[string]string{"NUMBERD_MASTER_API_KEY": "playground-master-key"}, "--db", storetest.DSN(t))
+	s := startServer(t, map[string]string{"NUMBERD_MASTER_API_KEY": "playground-master-key"}, "--db", storetest.DSN(t),
+		"--subscription-poll-interval", "100ms")
 	auth := call(t, "PUT", s.base+"/v2/api_auth", "", map[string]any{"data": map[string]any{"api_key": "playground-master-key"}})
 	tok, master := auth.body["auth_token"].(string), data(auth)["account_id"].(string)
 	acct := call(t, "PUT", s.base+"/v2/accounts/"+master, tok, map[string]any{"data": map[string]any{"name": "acme"}})
@@ -128,6 +130,7 @@ func TestPlayground_Browser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-name="variables"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror`)),
 		setEditor(`.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror`, `{"a": "`+a+`"}`),
+		chromedp.Sleep(700*time.Millisecond), // GraphiQL re-reads the operation name after a pause
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 	)
 	var result string
@@ -162,6 +165,32 @@ func TestPlayground_Browser(t *testing.T) {
 	if strings.Index(result, "+14158867901") > strings.Index(result, "+14158867900") {
 		t.Errorf("not in descending order:\n%s", result)
 	}
+
+	// A subscription from the page, over the websocket with the token in
+	// connection_init: an event written meanwhile shows up in the result.
+	err = chromedp.Do(ctx,
+		setEditor(`.graphiql-query-editor .CodeMirror`, `subscription Watch($a: ID!) { phoneNumberEvents(accountId: $a) { number action toState } }`),
+		chromedp.Sleep(700*time.Millisecond), // GraphiQL re-reads the operation name after a pause
+		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		chromedp.Sleep(time.Second), // subscribed
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if r := call(t, "PUT", s.base+"/v2/accounts/"+a+"/phone_numbers/%2B14158867999", tok, map[string]any{"data": map[string]any{}}); r.status != 201 {
+		t.Fatalf("create number: %d %s", r.status, r.raw)
+	}
+	live, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector('.graphiql-response .CodeMirror');
+		return e && e.CodeMirror.getValue().includes('+14158867999') ? e.CodeMirror.getValue() : false; })()`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		pane, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()`))
+		t.Fatalf("the subscription's event did not appear: %v\n%s", err, pane)
+	}
+	if !strings.Contains(live, `"action": "create"`) {
+		t.Errorf("subscription result:\n%s", live)
+	}
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(foreign) > 0 {
