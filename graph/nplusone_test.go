@@ -49,4 +49,31 @@ func TestPhoneNumbers_NoNPlusOne(t *testing.T) {
 	if c10 != c100 || c100 > 5 {
 		t.Errorf("statements: 10 numbers cost %d, 100 cost %d; want the same, at most 5", c10, c100)
 	}
+
+	// History totals and the subtree tiles of many child accounts are
+	// batched too.
+	for i := range 5 {
+		e.NewAccount(acme, fmt.Sprintf("shop%d", i), nil)
+	}
+	before := e.DB.Stats.Count()
+	d := c.GraphQL(`query($a: ID!) {
+		phoneNumbers(accountId: $a, first: 100) { edges { node { history { totalCount } } } }
+		me { children { name numberStats { total } children { name } } }
+	}`, map[string]any{"a": acme.ID}).GQLData(t)
+	spent := e.DB.Stats.Count() - before
+	if kids := d["me"].(map[string]any)["children"].([]any); len(kids) != 5 {
+		t.Fatalf("children %v", kids)
+	}
+	for _, ed := range d["phoneNumbers"].(map[string]any)["edges"].([]any) {
+		if n := ed.(map[string]any)["node"].(map[string]any)["history"].(map[string]any)["totalCount"]; fmt.Sprint(n) != "1" {
+			t.Fatalf("history totalCount %v", n)
+		}
+	}
+	t.Logf("SQL statements: 100 history totals and 5 children with tiles and grandchildren: %d", spent)
+	// token; account check, page, latest-events batch, counts batch; me,
+	// children (visibility + rows), stats (visibility + counts),
+	// grandchildren (visibility + rows): 12, whatever the sizes.
+	if spent > 12 {
+		t.Errorf("%d statements, want at most 12", spent)
+	}
 }

@@ -69,6 +69,15 @@ func (r *Resolver) prefetchNumbers(ctx context.Context, nums []*models.Number) {
 			}
 			ld.accounts.LoadAll(ctx, ids) // errors come back to each item's resolver
 		case "history":
+			keys := make([]string, len(nums))
+			for i, n := range nums {
+				keys[i] = n.Number
+			}
+			for _, sub := range graphql.CollectFields(oc, f.Selections, []string{"PhoneNumberEventConnection"}) {
+				if sub.Name == "totalCount" {
+					ld.counts.LoadAll(ctx, keys)
+				}
+			}
 			args := f.ArgumentMap(oc.Variables)
 			if after, _ := args["after"].(string); after != "" {
 				continue
@@ -81,10 +90,6 @@ func (r *Resolver) prefetchNumbers(ctx context.Context, nums []*models.Number) {
 			size, err := r.pageSize(first, "first")
 			if err != nil {
 				continue
-			}
-			keys := make([]string, len(nums))
-			for i, n := range nums {
-				keys[i] = n.Number
 			}
 			ld.latestEvents(size+1).LoadAll(ctx, keys)
 		}
