@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 TESTFLAGS ?= -race -shuffle=on -count=1 -timeout 20m
 
-.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench db-up clean docs-assets
+.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench db-up clean docs-assets playground-assets
 
 run:
 	$(GO) run ./server
@@ -76,3 +76,29 @@ db-up:
 
 clean:
 	rm -rf bin data
+
+# The GraphQL playground's JavaScript and CSS, embedded in the binary
+# (graph/playground/assets, committed): pinned versions fetched from the npm
+# registry with `npm pack`, so numberd serves them itself (no CDN). Run it
+# only to change a version; assets/VERSIONS records what was fetched.
+GRAPHIQL_VERSION   ?= 4.1.2
+REACT_VERSION      ?= 18.2.0
+GRAPHQL_WS_VERSION ?= 5.16.2
+PLAYGROUND_ASSETS  := graph/playground/assets
+
+playground-assets:
+	@command -v npm >/dev/null || { echo "npm is needed (apt-get install -y npm)" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp"; \
+	npm pack --silent graphiql@$(GRAPHIQL_VERSION) react@$(REACT_VERSION) react-dom@$(REACT_VERSION) graphql-ws@$(GRAPHQL_WS_VERSION) >/dev/null; \
+	for p in graphiql-$(GRAPHIQL_VERSION) react-$(REACT_VERSION) react-dom-$(REACT_VERSION) graphql-ws-$(GRAPHQL_WS_VERSION); do \
+		mkdir -p $$p && tar xzf $$p.tgz -C $$p --strip-components=1; done; \
+	cd - >/dev/null; out=$(PLAYGROUND_ASSETS); rm -f $$out/*.js $$out/*.css; \
+	cp "$$tmp"/graphiql-$(GRAPHIQL_VERSION)/graphiql.min.js "$$tmp"/graphiql-$(GRAPHIQL_VERSION)/graphiql.min.css $$out/; \
+	cp "$$tmp"/react-$(REACT_VERSION)/umd/react.production.min.js $$out/; \
+	cp "$$tmp"/react-dom-$(REACT_VERSION)/umd/react-dom.production.min.js $$out/; \
+	cp "$$tmp"/graphql-ws-$(GRAPHQL_WS_VERSION)/umd/graphql-ws.min.js $$out/; \
+	{ echo "# Fetched by make playground-assets from the npm registry (npm pack)."; \
+	  echo "graphiql@$(GRAPHIQL_VERSION) react@$(REACT_VERSION) react-dom@$(REACT_VERSION) graphql-ws@$(GRAPHQL_WS_VERSION)"; \
+	  (cd $$out && sha256sum *.js *.css); } > $$out/VERSIONS
+	@cat $(PLAYGROUND_ASSETS)/VERSIONS

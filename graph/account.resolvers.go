@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"numberd/graph/generated"
+	"numberd/graph/model"
 	"numberd/models"
 )
 
@@ -24,9 +25,29 @@ func (r *accountResolver) Tree(ctx context.Context, obj *models.Account) ([]stri
 	return obj.Tree(), nil
 }
 
+// Children is the resolver for the children field.
+func (r *accountResolver) Children(ctx context.Context, obj *models.Account) ([]*models.Account, error) {
+	return r.children(ctx, obj)
+}
+
+// PhoneNumbers is the resolver for the phoneNumbers field.
+func (r *accountResolver) PhoneNumbers(ctx context.Context, obj *models.Account, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error) {
+	return r.phoneNumbers(ctx, obj.ID, filter, orderBy, first, after, last, before)
+}
+
+// NumberStats is the resolver for the numberStats field.
+func (r *accountResolver) NumberStats(ctx context.Context, obj *models.Account) (*model.NumberStats, error) {
+	return r.numberStats(ctx, obj)
+}
+
 // Account is the resolver for the account field.
 func (r *queryResolver) Account(ctx context.Context, id string) (*models.Account, error) {
 	return r.Svc.GetAccount(ctx, id)
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*models.Account, error) {
+	return r.Svc.Me(ctx)
 }
 
 // Account returns generated.AccountResolver implementation.

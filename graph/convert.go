@@ -2,8 +2,11 @@ package graph
 
 import (
 	"encoding/base64"
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -246,17 +249,100 @@ func numberPayload(n *models.Number, err error) (*model.PhoneNumberPayload, erro
 	return &model.PhoneNumberPayload{PhoneNumber: n, UserErrors: ue}, nil
 }
 
-// Cursors are opaque: base64url of "n:" + the number.
-func encodeCursor(number string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("n:" + number))
+// Phone number cursors are opaque: base64url of "<o>:<t>:<number>", the
+// keyset position of a row in its listing: o is the order field (n, c or u
+// for number, created, updated) and t the row's sort time in Unix
+// nanoseconds (empty for the number order). A cursor only fits a listing
+// with the same order field; the direction may differ.
+func encodeNumberCursor(o service.NumberOrder, n *models.Number) string {
+	k := service.KeyOf(o, n)
+	t := ""
+	if o != service.OrderNumber {
+		t = strconv.FormatInt(k.At.UnixNano(), 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(orderCode(o) + ":" + t + ":" + k.Number))
 }
 
-func decodeCursor(c string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "n:") {
-		return "", models.ErrValidation(models.FieldError{Path: "after", Rule: "format", Message: "invalid cursor"})
+func orderCode(o service.NumberOrder) string {
+	switch o {
+	case service.OrderCreated:
+		return "c"
+	case service.OrderUpdated:
+		return "u"
 	}
-	return strings.TrimPrefix(string(b), "n:"), nil
+	return "n"
+}
+
+// decodeNumberCursor parses the cursor argument arg (nil or "" for none).
+func decodeNumberCursor(arg string, o service.NumberOrder, c *string) (*service.Keyset, error) {
+	if c == nil || *c == "" {
+		return nil, nil
+	}
+	bad := func(msg string) error {
+		return models.ErrValidation(models.FieldError{Path: arg, Rule: "format", Message: msg})
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*c)
+	if err != nil {
+		return nil, bad("invalid cursor")
+	}
+	code, rest, ok := strings.Cut(string(b), ":")
+	ts, number, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || !strings.HasPrefix(number, "+") {
+		return nil, bad("invalid cursor")
+	}
+	if code != orderCode(o) {
+		return nil, bad("the cursor belongs to a listing with another orderBy field")
+	}
+	k := &service.Keyset{Number: number}
+	if o != service.OrderNumber {
+		ns, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil {
+			return nil, bad("invalid cursor")
+		}
+		k.At = time.Unix(0, ns).UTC()
+	}
+	return k, nil
+}
+
+// numberOrder converts orderBy.
+func numberOrder(o *model.PhoneNumberOrder) (service.NumberOrder, bool) {
+	if o == nil {
+		return service.OrderNumber, false
+	}
+	desc := o.Direction == model.OrderDirectionDesc
+	switch o.Field {
+	case model.PhoneNumberOrderFieldCreatedAt:
+		return service.OrderCreated, desc
+	case model.PhoneNumberOrderFieldUpdatedAt:
+		return service.OrderUpdated, desc
+	}
+	return service.OrderNumber, desc
+}
+
+// numberFilter converts a listing filter into lq.
+func numberFilter(lq *service.ListQuery, f *model.PhoneNumberFilter) error {
+	if f == nil {
+		return nil
+	}
+	var err error
+	lq.States = f.States
+	if lq.Prefix, err = e164Prefix(f.Prefix); err != nil {
+		return err
+	}
+	lq.Classifications, lq.Carriers, lq.Features, lq.HasE911 = f.Classifications, f.Carriers, f.Features, f.HasE911
+	lq.CreatedFrom, lq.CreatedTo, lq.UpdatedFrom, lq.UpdatedTo = f.CreatedFrom, f.CreatedTo, f.UpdatedFrom, f.UpdatedTo
+	return nil
+}
+
+// statsOf lists every state's count, in lifecycle order.
+func statsOf(m map[models.State]int64) *model.NumberStats {
+	out := &model.NumberStats{ByState: make([]*model.NumberStateCount, 0, len(models.AllStates))}
+	for _, st := range models.AllStates {
+		n := int(m[st])
+		out.Total += n
+		out.ByState = append(out.ByState, &model.NumberStateCount{State: st, Count: n})
+	}
+	return out
 }
 
 var prefixRe = regexp.MustCompile(`^\+?[0-9]{1,15}$`)
@@ -272,20 +358,20 @@ func e164Prefix(p *string) (string, error) {
 	return "+" + strings.TrimPrefix(*p, "+"), nil
 }
 
-// pageSize clamps a requested page size.
-func (r *Resolver) pageSize(first *int) (int, error) {
+// pageSize checks a requested page size (argument arg: first or last).
+func (r *Resolver) pageSize(size *int, arg string) (int, error) {
 	max := r.Cfg.MaxFirst
 	if max <= 0 {
 		max = 100
 	}
-	if first == nil {
+	if size == nil {
 		return min(50, max), nil
 	}
-	if *first < 0 || *first > max {
-		return 0, models.ErrValidation(models.FieldError{Path: "first", Rule: "maximum",
-			Message: "first must be between 0 and the server's maximum page size", Target: max})
+	if *size < 0 || *size > max {
+		return 0, models.ErrValidation(models.FieldError{Path: arg, Rule: "maximum",
+			Message: fmt.Sprintf("%s must be between 0 and %d", arg, max), Target: max})
 	}
-	return *first, nil
+	return *size, nil
 }
 
 // publicDoc merges typed public-field inputs over a free-form JSON object.

@@ -1,11 +1,15 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -27,9 +31,17 @@ type Config struct {
 	MaxComplexity int
 	// MaxDepth bounds selection nesting.
 	MaxDepth int
-	// MaxBodyBytes bounds request bodies.
+	// MaxBodyBytes bounds request bodies (and websocket messages).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// MaxAliases bounds the aliased fields of one operation.
+	MaxAliases int
+	// APQCacheSize bounds the automatic persisted query cache (entries).
+	APQCacheSize int
+	// LoaderWait is how long a dataloader batch collects keys.
+	LoaderWait time.Duration
+	// KeepAlive is the websocket keep-alive interval.
+	KeepAlive time.Duration
+	Logger    *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -45,27 +57,89 @@ func (c *Config) defaults() {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
 	}
+	if c.MaxAliases <= 0 {
+		c.MaxAliases = 50
+	}
+	if c.APQCacheSize <= 0 {
+		c.APQCacheSize = 1000
+	}
+	if c.LoaderWait <= 0 {
+		c.LoaderWait = 2 * time.Millisecond
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 15 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
 // NewHandler returns the /graphql endpoint: gqlgen's server with explicit
-// transports, a bounded query cache, limits, the error presenter, and
-// authentication with the same tokens as the REST API.
+// transports (websocket for subscriptions, POST, GET), a bounded query
+// cache, automatic persisted queries, the query limits (depth, aliases,
+// page size, complexity), per-operation dataloaders, the error presenter,
+// and authentication with the same tokens as the REST API.
 func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	cfg.defaults()
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{Svc: svc, Cfg: cfg}}))
+	gc := generated.Config{Resolvers: &Resolver{Svc: svc, Cfg: cfg}}
+	complexity(&gc.Complexity, cfg.MaxFirst)
+	srv := handler.New(generated.NewExecutableSchema(gc))
+	// The websocket transport goes first: an upgrade request is also a GET.
+	readLimit := cfg.MaxBodyBytes
+	srv.AddTransport(transport.Websocket{
+		InitFunc: wsInit(svc),
+		// Keep idle subscriptions alive through proxies and notice dead
+		// clients: graphql-ws gets keep-alive messages, graphql-transport-ws
+		// pings that must be answered.
+		KeepAlivePingInterval: cfg.KeepAlive,
+		PingPongInterval:      cfg.KeepAlive,
+		PayloadReadLimit:      &readLimit,
+		InitTimeout:           10 * time.Second,
+	})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.GET{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+	srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxFirst: cfg.MaxFirst})
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(context.WithValue(ctx, loadersKey{}, newLoaders(svc, cfg.LoaderWait)))
+	})
 	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	return authenticate(svc, cfg, srv)
+}
+
+// wsInit authenticates a websocket connection from its connection_init
+// payload ({"token": "..."}, or "X-Auth-Token", or "Authorization":
+// "Bearer ..."), for clients (browsers) that cannot set headers on the
+// upgrade request; a token in the upgrade request's headers works as well.
+// A bad token refuses the connection.
+func wsInit(svc *service.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		tok := p.GetString("token")
+		if tok == "" {
+			tok = p.GetString("X-Auth-Token")
+		}
+		if tok == "" {
+			tok, _ = strings.CutPrefix(p.Authorization(), "Bearer ")
+		}
+		if tok == "" {
+			return ctx, nil, nil
+		}
+		a, err := svc.Authenticate(ctx, strings.TrimSpace(tok))
+		if err != nil {
+			msg := "invalid token"
+			if me := models.AsError(err); me != nil {
+				msg = me.Message
+			}
+			return ctx, nil, errors.New(msg)
+		}
+		return models.NewContextWithActor(ctx, a), nil, nil
+	}
 }
 
 // authenticate puts the caller in the context. A request without a token

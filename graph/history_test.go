@@ -210,19 +210,21 @@ func TestPhoneNumber_History(t *testing.T) {
 		name  string
 		first *int
 		after *string
+		code  string
 	}{
-		{"FirstAboveMaximum", ptr(101), nil},
-		{"FirstNegative", ptr(-1), nil},
-		{"CursorNotBase64", nil, ptr("%%%")},
-		{"NumberCursor", nil, ptr(base64.RawURLEncoding.EncodeToString([]byte("n:+14155550100")))},
-		{"GarbageEventCursor", nil, ptr(base64.RawURLEncoding.EncodeToString([]byte("e:not-a-position")))},
+		// Rejected before execution by the query limits.
+		{"FirstAboveMaximum", ptr(101), nil, "PAGE_SIZE_LIMIT_EXCEEDED"},
+		{"FirstNegative", ptr(-1), nil, "VALIDATION"},
+		{"CursorNotBase64", nil, ptr("%%%"), "VALIDATION"},
+		{"NumberCursor", nil, ptr(base64.RawURLEncoding.EncodeToString([]byte("n:+14155550100"))), "VALIDATION"},
+		{"GarbageEventCursor", nil, ptr(base64.RawURLEncoding.EncodeToString([]byte("e:not-a-position"))), "VALIDATION"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, errs := history(t, alpha, num, tc.first, tc.after)
 			if h != nil {
 				t.Errorf("history returned with an error: %+v", h)
 			}
-			wantErrorCodes(t, errs, "VALIDATION")
+			wantErrorCodes(t, errs, tc.code)
 		})
 	}
 

@@ -116,6 +116,11 @@ func (r *phoneNumberEventConnectionResolver) TotalCount(ctx context.Context, obj
 	return int(n), err
 }
 
+// PhoneNumberEvents is the resolver for the phoneNumberEvents field.
+func (r *subscriptionResolver) PhoneNumberEvents(ctx context.Context, accountID string) (<-chan *models.NumberEvent, error) {
+	return r.Svc.SubscribeNumberEvents(ctx, accountID)
+}
+
 // PhoneNumberEvent returns generated.PhoneNumberEventResolver implementation.
 func (r *Resolver) PhoneNumberEvent() generated.PhoneNumberEventResolver {
 	return &phoneNumberEventResolver{r}

@@ -101,6 +101,11 @@ func (r *phoneNumberResolver) PublicFields(ctx context.Context, obj *models.Numb
 	return &model.JSON{V: map[string]any(obj.Public.Clone())}, nil
 }
 
+// Classification is the resolver for the classification field.
+func (r *phoneNumberResolver) Classification(ctx context.Context, obj *models.Number) (string, error) {
+	return r.Svc.Classification(obj), nil
+}
+
 // TotalCount is the resolver for the totalCount field.
 func (r *phoneNumberConnectionResolver) TotalCount(ctx context.Context, obj *model.PhoneNumberConnection) (int, error) {
 	n, err := obj.Count()
@@ -113,16 +118,8 @@ func (r *queryResolver) PhoneNumber(ctx context.Context, number string) (*models
 }
 
 // PhoneNumbers is the resolver for the phoneNumbers field.
-func (r *queryResolver) PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, first *int, after *string) (*model.PhoneNumberConnection, error) {
-	lq, size, err := r.listQuery(filter, first, after)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.ListNumbers(ctx, accountID, lq)
-	if err != nil {
-		return nil, err
-	}
-	return r.connection(ctx, accountID, lq, size, page), nil
+func (r *queryResolver) PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error) {
+	return r.phoneNumbers(ctx, accountID, filter, orderBy, first, after, last, before)
 }
 
 // PhoneNumber returns generated.PhoneNumberResolver implementation.

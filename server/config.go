@@ -27,10 +27,17 @@ type Config struct {
 	DrainTimeout  time.Duration
 	DBMaxConns    int
 	// GraphQL
-	Introspection   bool
-	GraphQLMaxFirst int
-	GraphQLMaxCost  int
-	GraphQLMaxDepth int
+	Introspection     bool
+	GraphQLMaxFirst   int
+	GraphQLMaxCost    int
+	GraphQLMaxDepth   int
+	GraphQLMaxAliases int
+	GraphQLAPQCache   int
+	Playground        bool
+	// Live subscriptions: how often an instance polls number_events and
+	// how far back each poll re-reads.
+	EventPollInterval time.Duration
+	EventLookback     time.Duration
 }
 
 type setting struct {
@@ -74,6 +81,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		{"graphql-max-first", "NUMBERD_GRAPHQL_MAX_FIRST", "largest page a GraphQL connection returns", "100", intInto(&c.GraphQLMaxFirst)},
 		{"graphql-max-cost", "NUMBERD_GRAPHQL_MAX_COST", "largest GraphQL query complexity", "20000", intInto(&c.GraphQLMaxCost)},
 		{"graphql-max-depth", "NUMBERD_GRAPHQL_MAX_DEPTH", "deepest GraphQL selection", "12", intInto(&c.GraphQLMaxDepth)},
+		{"graphql-max-aliases", "NUMBERD_GRAPHQL_MAX_ALIASES", "most aliased fields in one GraphQL operation", "50", intInto(&c.GraphQLMaxAliases)},
+		{"graphql-apq-cache", "NUMBERD_GRAPHQL_APQ_CACHE", "automatic persisted queries kept per instance (LRU)", "1000", intInto(&c.GraphQLAPQCache)},
+		{"playground", "NUMBERD_PLAYGROUND", "serve the GraphiQL playground at /playground", "true", boolInto(&c.Playground)},
+		{"subscription-poll-interval", "NUMBERD_SUBSCRIPTION_POLL_INTERVAL", "how often an instance with live subscriptions polls for new number events", "1s", positiveDurationInto(&c.EventPollInterval)},
+		{"subscription-lookback", "NUMBERD_SUBSCRIPTION_LOOKBACK", "how far back each poll re-reads events (must exceed the longest write transaction)", "10s", positiveDurationInto(&c.EventLookback)},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -102,6 +114,17 @@ func durationInto(d *time.Duration) func(string) error {
 		x, err := time.ParseDuration(v)
 		if err != nil || x < 0 {
 			return fmt.Errorf("must be a duration such as 30s or 1h")
+		}
+		*d = x
+		return nil
+	}
+}
+
+func positiveDurationInto(d *time.Duration) func(string) error {
+	return func(v string) error {
+		x, err := time.ParseDuration(v)
+		if err != nil || x <= 0 {
+			return fmt.Errorf("must be a positive duration such as 1s")
 		}
 		*d = x
 		return nil

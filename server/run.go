@@ -88,6 +88,7 @@ func serviceConfig(c Config) service.Config {
 	sc.AuthCacheTTL = c.AuthCacheTTL
 	sc.ActivateRate, sc.ActivateBurst = c.ActivateRate, c.ActivateBurst
 	sc.AuthRate, sc.AuthBurst = c.AuthRate, c.AuthBurst
+	sc.EventPollInterval, sc.EventLookback = c.EventPollInterval, c.EventLookback
 	return sc
 }
 

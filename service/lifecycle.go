@@ -440,3 +440,14 @@ func (s *Service) CountHistory(ctx context.Context, raw string) (int64, error) {
 	c, err := s.db.Q().CountEvents(ctx, n.Number)
 	return c, s.read(ctx, err)
 }
+
+// CountHistories counts the history events of several numbers (loaders),
+// keyed by number. Like LatestEvents, the caller must already have read the
+// numbers.
+func (s *Service) CountHistories(ctx context.Context, nums []string) (map[string]int64, error) {
+	if _, err := actor(ctx); err != nil {
+		return nil, err
+	}
+	m, err := s.db.Q().CountEventsByNumber(ctx, nums)
+	return m, s.read(ctx, err)
+}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"numberd/models"
@@ -71,7 +72,9 @@ func (s *Service) NumbersByE164(ctx context.Context, nums []string) (map[string]
 
 // ListQuery selects an account's numbers (the Kazoo listing and the GraphQL
 // connection). Simple conditions run in SQL; Doc filters (Kazoo's filter_*
-// family on arbitrary fields) are applied to the rows as they stream by.
+// family on arbitrary fields) and the Go-evaluated conditions
+// (Classifications, Features, HasE911) are applied to the rows as they
+// stream by, reading further chunks until the page is full.
 type ListQuery struct {
 	States      []models.State
 	Carriers    []string
@@ -86,6 +89,74 @@ type ListQuery struct {
 	Doc         []models.DocFilter
 	// Cascade asks for the count of numbers in the account's subtree.
 	Cascade bool
+
+	// OrderBy sorts the listing (default OrderNumber); Desc reverses it.
+	// Ties on a time are broken by the number, so the order is total.
+	OrderBy NumberOrder
+	Desc    bool
+	// AfterKey and BeforeKey are keyset cursors in the listing's own order
+	// (Desc included): the page holds rows after AfterKey and before
+	// BeforeKey.
+	AfterKey, BeforeKey *Keyset
+	// Last takes the last Limit rows before BeforeKey (or the end of the
+	// listing) instead of the first Limit after AfterKey (GraphQL's last).
+	Last bool
+	// Classifications keeps numbers whose classifier (Kazoo's
+	// number_manager classifiers, e.g. did_us, tollfree_us) is one of these.
+	Classifications []string
+	// Features keeps numbers with every one of these features active.
+	Features []string
+	// HasE911 keeps numbers with (true) or without (false) an E911 service
+	// address in their public fields.
+	HasE911 *bool
+}
+
+// NumberOrder is the sort of a listing.
+type NumberOrder string
+
+// Listing orders.
+const (
+	OrderNumber  NumberOrder = ""
+	OrderCreated NumberOrder = "created_at"
+	OrderUpdated NumberOrder = "updated_at"
+)
+
+// Keyset is a position in a listing: the sort value of a row (At, for the
+// time orders) and its number.
+type Keyset struct {
+	At     time.Time
+	Number string
+}
+
+// KeyOf returns the position of n in a listing ordered by o.
+func KeyOf(o NumberOrder, n *models.Number) Keyset {
+	switch o {
+	case OrderCreated:
+		return Keyset{At: n.CreatedAt, Number: n.Number}
+	case OrderUpdated:
+		return Keyset{At: n.UpdatedAt, Number: n.Number}
+	}
+	return Keyset{Number: n.Number}
+}
+
+func (k *Keyset) store() *store.Keyset {
+	if k == nil {
+		return nil
+	}
+	return &store.Keyset{At: k.At, Number: k.Number}
+}
+
+// goFiltered reports whether the query has conditions evaluated in Go.
+func (lq *ListQuery) goFiltered() bool {
+	return len(lq.Doc) > 0 || len(lq.Classifications) > 0 || len(lq.Features) > 0 || lq.HasE911 != nil
+}
+
+// storeQuery is the SQL part of a ListQuery for an account.
+func (lq *ListQuery) storeQuery(owner string) store.NumberQuery {
+	return store.NumberQuery{
+		Owner: owner, States: lq.States, Carriers: lq.Carriers, Prefix: lq.Prefix,
+		CreatedFrom: lq.CreatedFrom, CreatedTo: lq.CreatedTo, UpdatedFrom: lq.UpdatedFrom, UpdatedTo: lq.UpdatedTo,
+	}
 }
 
 // NumberPage is one page of a listing.
@@ -93,6 +164,9 @@ type NumberPage struct {
 	Numbers []*models.Number
 	// NextKey is the first number of the next page, "" when this is the last.
 	NextKey string
+	// HasMore reports rows beyond the page in the direction it was read:
+	// after it for a first-page read, before it for ListQuery.Last.
+	HasMore bool
 	// Cascade is the number count over the account and its descendants.
 	Cascade int64
 	// Account is the listed account.
@@ -103,9 +177,9 @@ type NumberPage struct {
 // the configured cap (Kazoo answers 416 in that case).
 var ErrListingTooLarge = &models.Error{Code: models.EINVALID, Reason: "range_not_satisfiable", Message: "range not satisfiable: paginate the listing", System: true}
 
-// ListNumbers lists the numbers assigned to an account, ordered by number
-// with keyset pagination (no OFFSET scans, so page 20,000 costs what page 1
-// does).
+// ListNumbers lists the numbers assigned to an account with keyset
+// pagination (no OFFSET scans, so page 20,000 costs what page 1 does),
+// ordered by number unless lq.OrderBy says otherwise.
 func (s *Service) ListNumbers(ctx context.Context, accountID string, lq ListQuery) (*NumberPage, error) {
 	acct, _, err := s.accountForCaller(ctx, accountID)
 	if err != nil {
@@ -115,20 +189,33 @@ func (s *Service) ListNumbers(ctx context.Context, accountID string, lq ListQuer
 	if unpaginated {
 		limit = s.cfg.ListingLimit
 	}
-	base := store.NumberQuery{
-		Owner: acct.ID, States: lq.States, Carriers: lq.Carriers, Prefix: lq.Prefix,
-		AtOrAfter: lq.StartKey, After: lq.After,
-		CreatedFrom: lq.CreatedFrom, CreatedTo: lq.CreatedTo, UpdatedFrom: lq.UpdatedFrom, UpdatedTo: lq.UpdatedTo,
+	q := lq.storeQuery(acct.ID)
+	q.OrderBy, q.AtOrAfter, q.After = string(lq.OrderBy), lq.StartKey, lq.After
+	// Rows are read in scan order: the listing's order, or its reverse for
+	// Last (then the page is reversed back). start bounds the scan's
+	// beginning, stop its end, both exclusive.
+	scanDesc, start, stop := lq.Desc, lq.AfterKey, lq.BeforeKey
+	if lq.Last {
+		scanDesc, start, stop = !lq.Desc, lq.BeforeKey, lq.AfterKey
 	}
+	q.Desc = scanDesc
+	setBounds := func(start, stop *Keyset) {
+		if scanDesc {
+			q.AfterKey, q.BeforeKey = stop.store(), start.store()
+		} else {
+			q.AfterKey, q.BeforeKey = start.store(), stop.store()
+		}
+	}
+	setBounds(start, stop)
 	page := &NumberPage{Account: acct}
-	// Fetch one row more than the page to learn the next key. With Doc
-	// filters, keep reading chunks until the page is full or rows run out.
+	// Fetch one row more than the page to learn whether more follow. With
+	// Go filters, keep reading chunks until the page is full or rows run
+	// out.
 	want := limit + 1
 	chunk := want
-	if len(lq.Doc) > 0 && chunk < 200 {
+	if lq.goFiltered() && chunk < 200 {
 		chunk = 200
 	}
-	q := base
 	for {
 		q.Limit = chunk
 		rows, err := s.db.Q().FindNumbers(ctx, q)
@@ -137,7 +224,7 @@ func (s *Service) ListNumbers(ctx context.Context, accountID string, lq ListQuer
 		}
 		for _, n := range rows {
 			n.Owner = acct.Ref()
-			if matchAll(lq.Doc, n) {
+			if s.matches(&lq, n) {
 				page.Numbers = append(page.Numbers, n)
 				if len(page.Numbers) == want {
 					break
@@ -147,14 +234,21 @@ func (s *Service) ListNumbers(ctx context.Context, accountID string, lq ListQuer
 		if len(page.Numbers) == want || len(rows) < chunk {
 			break
 		}
-		q.AtOrAfter, q.After = "", rows[len(rows)-1].Number
+		last := KeyOf(lq.OrderBy, rows[len(rows)-1])
+		q.AtOrAfter, q.After = "", ""
+		setBounds(&last, stop)
 	}
 	if len(page.Numbers) > limit {
 		if unpaginated {
 			return nil, ErrListingTooLarge
 		}
+		page.HasMore = true
 		page.NextKey = page.Numbers[limit].Number
 		page.Numbers = page.Numbers[:limit]
+	}
+	if lq.Last {
+		slices.Reverse(page.Numbers)
+		page.NextKey = ""
 	}
 	if lq.Cascade {
 		if page.Cascade, err = s.cascadeCount(ctx, acct); err != nil {
@@ -165,17 +259,89 @@ func (s *Service) ListNumbers(ctx context.Context, accountID string, lq ListQuer
 }
 
 // CountNumbers counts an account's numbers matching a ListQuery (its
-// pagination fields are ignored). Doc filters are not supported here.
+// pagination fields are ignored). SQL conditions are counted by the
+// database; with Go-evaluated conditions the matching rows are streamed
+// and counted here (dashboards ask for totalCount only when they show it).
 func (s *Service) CountNumbers(ctx context.Context, accountID string, lq ListQuery) (int64, error) {
 	acct, _, err := s.accountForCaller(ctx, accountID)
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.db.Q().CountNumbers(ctx, store.NumberQuery{
-		Owner: acct.ID, States: lq.States, Carriers: lq.Carriers, Prefix: lq.Prefix,
-		CreatedFrom: lq.CreatedFrom, CreatedTo: lq.CreatedTo, UpdatedFrom: lq.UpdatedFrom, UpdatedTo: lq.UpdatedTo,
-	})
-	return n, s.read(ctx, err)
+	q := lq.storeQuery(acct.ID)
+	if !lq.goFiltered() {
+		n, err := s.db.Q().CountNumbers(ctx, q)
+		return n, s.read(ctx, err)
+	}
+	const chunk = 1000
+	var total int64
+	for {
+		q.Limit = chunk
+		rows, err := s.db.Q().FindNumbers(ctx, q)
+		if err != nil {
+			return 0, s.read(ctx, err)
+		}
+		for _, n := range rows {
+			if s.matches(&lq, n) {
+				total++
+			}
+		}
+		if len(rows) < chunk {
+			return total, nil
+		}
+		q.AfterKey = &store.Keyset{Number: rows[len(rows)-1].Number}
+	}
+}
+
+// classifiers are the number classes of listings and the classification
+// field: Kazoo's defaults, in their evaluation order.
+var classifiers = models.DefaultClassifiers()
+
+// Classification returns the name of n's number class (did_us,
+// tollfree_us, international, ..., unknown).
+func (s *Service) Classification(n *models.Number) string {
+	if c := models.Classify(classifiers, n.Number); c != nil {
+		return c.Name
+	}
+	return "unknown"
+}
+
+// matches applies the Go-evaluated conditions of a ListQuery.
+func (s *Service) matches(lq *ListQuery, n *models.Number) bool {
+	if len(lq.Classifications) > 0 && !slices.Contains(lq.Classifications, s.Classification(n)) {
+		return false
+	}
+	for _, f := range lq.Features {
+		if _, ok := n.Features[f]; !ok {
+			return false
+		}
+	}
+	if lq.HasE911 != nil && (n.Public.Object("e911") != nil) != *lq.HasE911 {
+		return false
+	}
+	return matchAll(lq.Doc, n)
+}
+
+// NumberStats counts the numbers per state in the subtree of each account
+// among ids the caller may see (dashboard tiles), keyed by account id;
+// accounts the caller may not see are absent. One statement for all.
+func (s *Service) NumberStats(ctx context.Context, ids []string) (map[string]map[models.State]int64, error) {
+	visible, err := s.AccountsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, 0, len(visible))
+	for _, a := range visible {
+		paths = append(paths, a.Path)
+	}
+	byPath, err := s.db.Q().CountNumbersBySubtree(ctx, paths)
+	if err != nil {
+		return nil, s.read(ctx, err)
+	}
+	out := make(map[string]map[models.State]int64, len(visible))
+	for id, a := range visible {
+		out[id] = byPath[a.Path]
+	}
+	return out, nil
 }
 
 func matchAll(fs []models.DocFilter, n *models.Number) bool {

@@ -46,6 +46,11 @@ type Config struct {
 	MaxAttempts int
 	// ListingLimit caps a paginate=false listing.
 	ListingLimit int
+	// EventPollInterval is how often an instance with live subscriptions
+	// polls number_events; EventLookback is the window each poll re-reads
+	// (see events.go: the delivery bound is their sum).
+	EventPollInterval time.Duration
+	EventLookback     time.Duration
 }
 
 // DefaultConfig returns production defaults.
@@ -61,6 +66,9 @@ func DefaultConfig() Config {
 		AuthBurst:      20,
 		MaxAttempts:    8,
 		ListingLimit:   50000,
+
+		EventPollInterval: time.Second,
+		EventLookback:     10 * time.Second,
 	}
 }
 
@@ -74,6 +82,8 @@ type Service struct {
 	auth     *ttlCache[*models.Actor]
 	accounts *ttlCache[*models.Account]
 	counts   *ttlCache[int64]
+	// events follows number_events for live subscriptions.
+	events *follower
 	// writes counts this instance's committed writes; cached derived data
 	// (counts) is dropped when it moves.
 	writes atomic.Int64
@@ -115,6 +125,13 @@ func New(db *store.DB, cfg Config, opts ...Option) *Service {
 	s.auth = newTTLCache[*models.Actor](10000)
 	s.accounts = newTTLCache[*models.Account](10000)
 	s.counts = newTTLCache[int64](1000)
+	if s.cfg.EventPollInterval <= 0 {
+		s.cfg.EventPollInterval = time.Second
+	}
+	if s.cfg.EventLookback <= 0 {
+		s.cfg.EventLookback = 10 * time.Second
+	}
+	s.events = &follower{s: s}
 	return s
 }
 

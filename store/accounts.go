@@ -83,6 +83,22 @@ func (q *Q) ChildrenOf(ctx context.Context, parentIDs []string) ([]*models.Accou
 	return out, nil
 }
 
+// AccountPaths returns the tree path of each account among ids (deleted
+// ones too), keyed by id.
+func (q *Q) AccountPaths(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, chunk := range chunks(ids, 500) {
+		var rows []struct{ ID, Path string }
+		if err := q.g.WithContext(ctx).Model(&models.Account{}).Select("id, path").Where("id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Path
+		}
+	}
+	return out, nil
+}
+
 // subtree restricts a query on accounts (aliased as `alias`) to the subtree
 // rooted at path: the account itself and every descendant. Paths are
 // "<id>/<id>/..." so descendants sort strictly between path+"/" and path+"0".

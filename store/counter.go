@@ -14,7 +14,13 @@ type StatementCounter struct{ n atomic.Int64 }
 func (c *StatementCounter) Count() int64 { return c.n.Load() }
 
 func (c *StatementCounter) register(g *gorm.DB) error {
-	inc := func(*gorm.DB) { c.n.Add(1) }
+	inc := func(g *gorm.DB) {
+		// A subquery is built by running the callbacks in dry-run mode:
+		// it is part of its parent statement, not a statement of its own.
+		if !g.DryRun {
+			c.n.Add(1)
+		}
+	}
 	cb := g.Callback()
 	for _, err := range []error{
 		cb.Query().After("gorm:query").Register("numberd:count_query", inc),

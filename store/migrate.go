@@ -76,7 +76,30 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{2, "numbers: keyset indexes for created/updated ordering", func(m gorm.Migrator) error {
+		for _, name := range []string{"idx_numbers_owner_created", "idx_numbers_owner_updated"} {
+			if !m.HasIndex(&numberSortIndexes{}, name) {
+				if err := m.CreateIndex(&numberSortIndexes{}, name); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
 }
+
+// numberSortIndexes declares the indexes of migration 2 on the numbers
+// table: an account's numbers ordered by creation or update time, with the
+// number as tie-breaker, so GraphQL's orderBy: CREATED_AT / UPDATED_AT pages
+// are index range scans (keyset pagination) like the number order.
+type numberSortIndexes struct {
+	AssignedTo string    `gorm:"size:32;index:idx_numbers_owner_created,priority:1;index:idx_numbers_owner_updated,priority:1"`
+	CreatedAt  time.Time `gorm:"index:idx_numbers_owner_created,priority:2"`
+	UpdatedAt  time.Time `gorm:"index:idx_numbers_owner_updated,priority:2"`
+	Number     string    `gorm:"size:20;index:idx_numbers_owner_created,priority:3;index:idx_numbers_owner_updated,priority:3"`
+}
+
+func (numberSortIndexes) TableName() string { return "numbers" }
 
 // LatestVersion is the schema version this binary expects.
 func LatestVersion() int { return migrations[len(migrations)-1].version }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -121,6 +122,38 @@ type NumberQuery struct {
 	Limit        int
 	// WithOwner loads each number's owner reference (tree path, admin).
 	WithOwner bool
+	// OrderBy sorts by OrderCreated or OrderUpdated, then by number (the
+	// tie-breaker); "" sorts by number alone. Desc reverses both.
+	OrderBy string
+	// AfterKey and BeforeKey bound the rows by keyset, in ascending terms:
+	// rows whose (sort value, number) is strictly greater than AfterKey and
+	// strictly less than BeforeKey. For the number order only Number counts.
+	AfterKey, BeforeKey *Keyset
+}
+
+// Sort columns of NumberQuery.OrderBy.
+const (
+	OrderCreated = "created_at"
+	OrderUpdated = "updated_at"
+)
+
+// Keyset is a position in an ordered listing: the sort value of a row (At,
+// for the time orders) and its number. Because the number is unique the
+// position is exact, so pages stay correct while rows are added, removed
+// or changed between requests (no OFFSET to shift).
+type Keyset struct {
+	At     time.Time
+	Number string
+}
+
+// keysetWhere adds "(col, number) op key" as index-friendly predicates.
+func keysetWhere(g *gorm.DB, col string, op string, k *Keyset) *gorm.DB {
+	if col == "" {
+		return g.Where("n.number "+op+" ?", k.Number)
+	}
+	// The redundant first condition lets both engines start the index range
+	// scan at the key.
+	return g.Where("n."+col+" "+op+"= ? AND (n."+col+" "+op+" ? OR n.number "+op+" ?)", k.At, k.At, k.Number)
 }
 
 func (q *Q) numberQuery(ctx context.Context, f NumberQuery) *gorm.DB {
@@ -172,7 +205,22 @@ func (q *Q) numberQuery(ctx context.Context, f NumberQuery) *gorm.DB {
 	if f.ExpiresTo != nil {
 		g = g.Where("n.expires_at IS NOT NULL AND n.expires_at <= ?", *f.ExpiresTo)
 	}
+	if f.AfterKey != nil {
+		g = keysetWhere(g, sortColumn(f.OrderBy), ">", f.AfterKey)
+	}
+	if f.BeforeKey != nil {
+		g = keysetWhere(g, sortColumn(f.OrderBy), "<", f.BeforeKey)
+	}
 	return g
+}
+
+// sortColumn whitelists NumberQuery.OrderBy.
+func sortColumn(order string) string {
+	switch order {
+	case OrderCreated, OrderUpdated:
+		return order
+	}
+	return ""
 }
 
 // FindNumbers runs a NumberQuery.
@@ -183,10 +231,14 @@ func (q *Q) FindNumbers(ctx context.Context, f NumberQuery) ([]*models.Number, e
 	} else {
 		g = g.Select("n.*")
 	}
+	dir := ""
 	if f.Desc {
-		g = g.Order("n.number DESC")
+		dir = " DESC"
+	}
+	if col := sortColumn(f.OrderBy); col != "" {
+		g = g.Order("n." + col + dir + ", n.number" + dir)
 	} else {
-		g = g.Order("n.number")
+		g = g.Order("n.number" + dir)
 	}
 	if f.Limit > 0 {
 		g = g.Limit(f.Limit)
@@ -223,6 +275,37 @@ func (q *Q) CountNumbersByState(ctx context.Context, f NumberQuery) (map[models.
 	out := map[models.State]int64{}
 	for _, r := range rows {
 		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+// CountNumbersBySubtree counts numbers per state in each account subtree
+// named by its path (keyed by path), in one statement: a UNION ALL of one
+// grouped index range scan per subtree (dashboard tiles of many accounts
+// at once). Subtrees may nest; each is counted in full.
+func (q *Q) CountNumbersBySubtree(ctx context.Context, paths []string) (map[string]map[models.State]int64, error) {
+	out := make(map[string]map[models.State]int64, len(paths))
+	for _, chunk := range chunks(paths, 50) {
+		var parts []string
+		var args []any
+		for _, p := range chunk {
+			out[p] = map[models.State]int64{}
+			parts = append(parts, "SELECT ? AS root, n.state AS state, COUNT(*) AS n FROM numbers n "+
+				"JOIN accounts a ON a.id = n.assigned_to "+
+				"WHERE (a.path = ? OR (a.path > ? AND a.path < ?)) GROUP BY n.state")
+			args = append(args, p, p, p+"/", p+"0")
+		}
+		var rows []struct {
+			Root  string
+			State models.State
+			N     int64
+		}
+		if err := q.g.WithContext(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.Root][r.State] = r.N
+		}
 	}
 	return out, nil
 }
@@ -355,6 +438,37 @@ func (q *Q) CountEvents(ctx context.Context, number string) (int64, error) {
 	var n int64
 	err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Where("number = ?", number).Count(&n).Error
 	return n, translate(err)
+}
+
+// CountEventsByNumber counts the history rows of several numbers in one
+// statement (loaders), keyed by number; numbers without history are absent.
+func (q *Q) CountEventsByNumber(ctx context.Context, numbers []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, chunk := range chunks(numbers, 500) {
+		var rows []struct {
+			Number string
+			N      int64
+		}
+		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, COUNT(*) AS n").
+			Where("number IN ?", chunk).Group("number").Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.Number] = r.N
+		}
+	}
+	return out, nil
+}
+
+// EventsAfter returns up to limit events ordered by (created_at, id) that
+// come strictly after the key (since, afterID); afterID "" includes every
+// event created at since. Pages of the event follower: it re-reads a
+// lookback window on every poll, so events that commit late are still seen.
+func (q *Q) EventsAfter(ctx context.Context, since time.Time, afterID string, limit int) ([]*models.NumberEvent, error) {
+	var rows []*models.NumberEvent
+	err := q.g.WithContext(ctx).Where("created_at >= ? AND (created_at > ? OR id > ?)", since, since, afterID).
+		Order("created_at, id").Limit(limit).Find(&rows).Error
+	return rows, translate(err)
 }
 
 // EventsSince returns events created at or after since, oldest first.

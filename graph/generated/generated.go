@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	PhoneNumberEvent() PhoneNumberEventResolver
 	PhoneNumberEventConnection() PhoneNumberEventConnectionResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -45,11 +46,14 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Account struct {
 		AllowAdditions  func(childComplexity int) int
+		Children        func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Enabled         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
+		NumberStats     func(childComplexity int) int
 		Parent          func(childComplexity int) int
+		PhoneNumbers    func(childComplexity int, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
 		Reseller        func(childComplexity int) int
 		SuperduperAdmin func(childComplexity int) int
 		Tree            func(childComplexity int) int
@@ -91,6 +95,16 @@ type ComplexityRoot struct {
 		UpdatePhoneNumbers   func(childComplexity int, input model.UpdatePhoneNumbersInput) int
 	}
 
+	NumberStateCount struct {
+		Count func(childComplexity int) int
+		State func(childComplexity int) int
+	}
+
+	NumberStats struct {
+		ByState func(childComplexity int) int
+		Total   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -102,6 +116,7 @@ type ComplexityRoot struct {
 		Account           func(childComplexity int) int
 		AvailableFeatures func(childComplexity int) int
 		CarrierModule     func(childComplexity int) int
+		Classification    func(childComplexity int) int
 		Cnam              func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		E911              func(childComplexity int) int
@@ -186,9 +201,14 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Account      func(childComplexity int, id string) int
+		Me           func(childComplexity int) int
 		Node         func(childComplexity int, id string) int
 		PhoneNumber  func(childComplexity int, number string) int
-		PhoneNumbers func(childComplexity int, accountID string, filter *model.PhoneNumberFilter, first *int, after *string) int
+		PhoneNumbers func(childComplexity int, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
+	}
+
+	Subscription struct {
+		PhoneNumberEvents func(childComplexity int, accountID string) int
 	}
 
 	UserError struct {
@@ -205,6 +225,10 @@ type ComplexityRoot struct {
 type AccountResolver interface {
 	Parent(ctx context.Context, obj *models.Account) (*models.Account, error)
 	Tree(ctx context.Context, obj *models.Account) ([]string, error)
+
+	Children(ctx context.Context, obj *models.Account) ([]*models.Account, error)
+	PhoneNumbers(ctx context.Context, obj *models.Account, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error)
+	NumberStats(ctx context.Context, obj *models.Account) (*model.NumberStats, error)
 }
 type MutationResolver interface {
 	ReservePhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
@@ -232,6 +256,7 @@ type PhoneNumberResolver interface {
 	UsedBy(ctx context.Context, obj *models.Number) (*string, error)
 
 	PublicFields(ctx context.Context, obj *models.Number) (*model.JSON, error)
+	Classification(ctx context.Context, obj *models.Number) (string, error)
 	History(ctx context.Context, obj *models.Number, first *int, after *string) (*model.PhoneNumberEventConnection, error)
 }
 type PhoneNumberConnectionResolver interface {
@@ -250,9 +275,13 @@ type PhoneNumberEventConnectionResolver interface {
 }
 type QueryResolver interface {
 	Account(ctx context.Context, id string) (*models.Account, error)
+	Me(ctx context.Context) (*models.Account, error)
 	PhoneNumber(ctx context.Context, number string) (*models.Number, error)
-	PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, first *int, after *string) (*model.PhoneNumberConnection, error)
+	PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error)
 	Node(ctx context.Context, id string) (model.Node, error)
+}
+type SubscriptionResolver interface {
+	PhoneNumberEvents(ctx context.Context, accountID string) (<-chan *models.NumberEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -279,6 +308,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.AllowAdditions(childComplexity), true
+	case "Account.children":
+		if e.ComplexityRoot.Account.Children == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Children(childComplexity), true
 	case "Account.createdAt":
 		if e.ComplexityRoot.Account.CreatedAt == nil {
 			break
@@ -303,12 +338,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Name(childComplexity), true
+	case "Account.numberStats":
+		if e.ComplexityRoot.Account.NumberStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.NumberStats(childComplexity), true
 	case "Account.parent":
 		if e.ComplexityRoot.Account.Parent == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.Parent(childComplexity), true
+	case "Account.phoneNumbers":
+		if e.ComplexityRoot.Account.PhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Account_phoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.PhoneNumbers(childComplexity, args["filter"].(*model.PhoneNumberFilter), args["orderBy"].(*model.PhoneNumberOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Account.reseller":
 		if e.ComplexityRoot.Account.Reseller == nil {
 			break
@@ -543,6 +595,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdatePhoneNumbers(childComplexity, args["input"].(model.UpdatePhoneNumbersInput)), true
 
+	case "NumberStateCount.count":
+		if e.ComplexityRoot.NumberStateCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberStateCount.Count(childComplexity), true
+	case "NumberStateCount.state":
+		if e.ComplexityRoot.NumberStateCount.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberStateCount.State(childComplexity), true
+
+	case "NumberStats.byState":
+		if e.ComplexityRoot.NumberStats.ByState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberStats.ByState(childComplexity), true
+	case "NumberStats.total":
+		if e.ComplexityRoot.NumberStats.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberStats.Total(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -586,6 +664,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PhoneNumber.CarrierModule(childComplexity), true
+	case "PhoneNumber.classification":
+		if e.ComplexityRoot.PhoneNumber.Classification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhoneNumber.Classification(childComplexity), true
 	case "PhoneNumber.cnam":
 		if e.ComplexityRoot.PhoneNumber.Cnam == nil {
 			break
@@ -931,6 +1015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Account(childComplexity, args["id"].(string)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -963,7 +1053,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.PhoneNumbers(childComplexity, args["accountId"].(string), args["filter"].(*model.PhoneNumberFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.PhoneNumbers(childComplexity, args["accountId"].(string), args["filter"].(*model.PhoneNumberFilter), args["orderBy"].(*model.PhoneNumberOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "Subscription.phoneNumberEvents":
+		if e.ComplexityRoot.Subscription.PhoneNumberEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_phoneNumberEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PhoneNumberEvents(childComplexity, args["accountId"].(string)), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -1000,6 +1102,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("E911Input", ec.unmarshalInputE911Input),
 			graphql.NewInputUnmarshaler("PhoneNumberActionInput", ec.unmarshalInputPhoneNumberActionInput),
 			graphql.NewInputUnmarshaler("PhoneNumberFilter", ec.unmarshalInputPhoneNumberFilter),
+			graphql.NewInputUnmarshaler("PhoneNumberOrder", ec.unmarshalInputPhoneNumberOrder),
 			graphql.NewInputUnmarshaler("PortingInput", ec.unmarshalInputPortingInput),
 			graphql.NewInputUnmarshaler("ReleasePhoneNumberInput", ec.unmarshalInputReleasePhoneNumberInput),
 			graphql.NewInputUnmarshaler("ReleasePhoneNumbersInput", ec.unmarshalInputReleasePhoneNumbersInput),
@@ -1049,6 +1152,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1105,11 +1225,52 @@ type Account implements Node {
   createdAt: Time!
   "When the account last changed."
   updatedAt: Time!
+  "The live child accounts, by name."
+  children: [Account!]!
+  "The numbers assigned to this account: the same connection, arguments and rules as Query.phoneNumbers."
+  phoneNumbers(
+    "Conditions on the numbers."
+    filter: PhoneNumberFilter
+    "The sort (default: by number, ascending)."
+    orderBy: PhoneNumberOrder
+    "Page size from the start (default 50; at most the server's maximum, 100 by default)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+    "Page size from the end: the last numbers before ` + "`" + `before` + "`" + ` (or of the listing). Not with first."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
+  ): PhoneNumberConnection!
+  "How many numbers this account and all its descendants hold, per state (dashboard tiles)."
+  numberStats: NumberStats!
+}
+
+"""
+Counts of the numbers of an account subtree.
+"""
+type NumberStats {
+  "Every number of the subtree."
+  total: Int!
+  "One count per state, every state listed (zero included), in lifecycle order."
+  byState: [NumberStateCount!]!
+}
+
+"""
+How many numbers are in one state.
+"""
+type NumberStateCount {
+  "The state."
+  state: NumberState!
+  "How many numbers are in it."
+  count: Int!
 }
 
 extend type Query {
   "An account the caller may see: its own or a descendant (a superduper admin sees all)."
   account("The account's 32-hex id." id: ID!): Account
+  "The caller's own account."
+  me: Account!
 }
 `, BuiltIn: false},
 	{Name: "../lifecycle.graphqls", Input: `"""
@@ -1289,6 +1450,20 @@ extend type Mutation {
   "Puts many numbers in service (REST PUT .../collection/activate)."
   activatePhoneNumbers("The numbers, the account to put them in service for, and optional public fields." input: ActivatePhoneNumbersInput!): PhoneNumberBatchPayload!
 }
+
+extend type Subscription {
+  """
+  The history events of an account's subtree as they happen: every change
+  of a number whose previous or new owner is the account or one of its
+  descendants, written by any numberd instance on the same database. The
+  caller must be allowed to access the account. Events arrive at most the
+  server's poll interval after they commit (see the README for the bound).
+  """
+  phoneNumberEvents(
+    "The account whose subtree to follow."
+    accountId: ID!
+  ): PhoneNumberEvent!
+}
 `, BuiltIn: false},
 	{Name: "../number.graphqls", Input: `"""
 The lifecycle state of a phone number (Kazoo's number states).
@@ -1424,6 +1599,8 @@ type PhoneNumber implements Node {
   updatedAt: Time!
   "Every public field as stored, including free-form ones."
   publicFields: JSON!
+  "The number's class by Kazoo's classifiers, first match wins: tollfree_us, toll_us, emergency, caribbean, did_us, international or unknown."
+  classification: String!
 }
 
 """
@@ -1456,21 +1633,81 @@ input PhoneNumberFilter {
   states: [NumberState!]
   "Only numbers starting with this E.164 prefix (e.g. +1415)."
   prefix: String
+  "Only numbers of these classes (see PhoneNumber.classification)."
+  classifications: [String!]
+  "Only numbers whose carrier module is one of these (local, inventory, other, ...)."
+  carriers: [String!]
+  "Only numbers with every one of these features active (see PhoneNumber.features)."
+  features: [String!]
+  "Only numbers with (true) or without (false) an E911 service address."
+  hasE911: Boolean
+  "Only numbers added at or after this time."
+  createdFrom: Time
+  "Only numbers added at or before this time."
+  createdTo: Time
+  "Only numbers changed at or after this time."
+  updatedFrom: Time
+  "Only numbers changed at or before this time."
+  updatedTo: Time
+}
+
+"""
+What a phone number listing is sorted by. Ties on a time are broken by the
+number, so the order is total and cursors are exact positions.
+"""
+enum PhoneNumberOrderField {
+  "The number (E.164, byte order)."
+  NUMBER
+  "When the number was added."
+  CREATED_AT
+  "When the number last changed."
+  UPDATED_AT
+}
+
+"""
+A sort direction.
+"""
+enum OrderDirection {
+  "Smallest first."
+  ASC
+  "Largest first."
+  DESC
+}
+
+"""
+The sort of a phone number listing (default: by number, ascending).
+"""
+input PhoneNumberOrder {
+  "The field to sort by."
+  field: PhoneNumberOrderField! = NUMBER
+  "The direction."
+  direction: OrderDirection! = ASC
 }
 
 extend type Query {
   "One number, when the caller may read it (available numbers are open to all)."
   phoneNumber("The number in any accepted form: +14155550100, 14155550100 or 4155550100." number: String!): PhoneNumber
-  "The numbers assigned to an account, ordered by number."
+  """
+  The numbers assigned to an account, by number unless orderBy says
+  otherwise. Pages forward with first/after, backward with last/before;
+  cursors are keyset positions, so paging stays exact while numbers are
+  added, removed or changed.
+  """
   phoneNumbers(
     "The account whose numbers to list."
     accountId: ID!
     "Conditions on the numbers."
     filter: PhoneNumberFilter
-    "Page size (at most the server's maximum, 100 by default)."
+    "The sort (default: by number, ascending)."
+    orderBy: PhoneNumberOrder
+    "Page size from the start (default 50; at most the server's maximum, 100 by default)."
     first: Int
     "Cursor after which the page starts."
     after: String
+    "Page size from the end: the last numbers before ` + "`" + `before` + "`" + ` (or of the listing). Not with first."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
   ): PhoneNumberConnection!
 }
 
@@ -1650,6 +1887,12 @@ The entry points for changing numberd's inventory.
 type Mutation
 
 """
+The live streams of numberd, over a websocket (graphql-transport-ws or
+graphql-ws) at /graphql.
+"""
+type Subscription
+
+"""
 An object with a globally unique id. numberd's ids are natural keys: an
 account's 32-hex id, or a phone number in E.164 (+14155550100), the same
 keys the REST paths use.
@@ -1721,6 +1964,12 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Account_updatedAt(ctx, field)
+	case "children":
+		return ec.fieldContext_Account_children(ctx, field)
+	case "phoneNumbers":
+		return ec.fieldContext_Account_phoneNumbers(ctx, field)
+	case "numberStats":
+		return ec.fieldContext_Account_numberStats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -1769,6 +2018,26 @@ func (ec *executionContext) childFields_E911(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type E911", field.Name)
 }
 
+func (ec *executionContext) childFields_NumberStateCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_NumberStateCount_state(ctx, field)
+	case "count":
+		return ec.fieldContext_NumberStateCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NumberStateCount", field.Name)
+}
+
+func (ec *executionContext) childFields_NumberStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_NumberStats_total(ctx, field)
+	case "byState":
+		return ec.fieldContext_NumberStats_byState(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NumberStats", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1815,6 +2084,8 @@ func (ec *executionContext) childFields_PhoneNumber(ctx context.Context, field g
 		return ec.fieldContext_PhoneNumber_updatedAt(ctx, field)
 	case "publicFields":
 		return ec.fieldContext_PhoneNumber_publicFields(ctx, field)
+	case "classification":
+		return ec.fieldContext_PhoneNumber_classification(ctx, field)
 	case "history":
 		return ec.fieldContext_PhoneNumber_history(ctx, field)
 	}
@@ -2083,6 +2354,60 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Account_phoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.PhoneNumberFilter, error) {
+			return ec.unmarshalOPhoneNumberFilter2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.PhoneNumberOrder, error) {
+			return ec.unmarshalOPhoneNumberOrder2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_activatePhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2320,22 +2645,60 @@ func (ec *executionContext) field_Query_phoneNumbers_args(ctx context.Context, r
 		return nil, err
 	}
 	args["filter"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.PhoneNumberOrder, error) {
+			return ec.unmarshalOPhoneNumberOrder2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_phoneNumberEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
 	return args, nil
 }
 
@@ -2650,6 +3013,114 @@ func (ec *executionContext) _Account_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Account_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Account_children(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_children(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Children(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚕᚖnumberdᚋmodelsᚐAccountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_children(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_phoneNumbers(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_phoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().PhoneNumbers(ctx, obj, fc.Args["filter"].(*model.PhoneNumberFilter), fc.Args["orderBy"].(*model.PhoneNumberOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberConnection) graphql.Marshaler {
+			return ec.marshalNPhoneNumberConnection2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_phoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_phoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_numberStats(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_numberStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().NumberStats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NumberStats) graphql.Marshaler {
+			return ec.marshalNNumberStats2ᚖnumberdᚋgraphᚋmodelᚐNumberStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_numberStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NumberStats(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Cnam_displayName(ctx context.Context, field graphql.CollectedField, obj *model.Cnam) (ret graphql.Marshaler) {
@@ -3460,6 +3931,107 @@ func (ec *executionContext) fieldContext_Mutation_releasePhoneNumber(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _NumberStateCount_state(ctx context.Context, field graphql.CollectedField, obj *model.NumberStateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberStateCount_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.State) graphql.Marshaler {
+			return ec.marshalNNumberState2numberdᚋmodelsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberStateCount_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberStateCount", field, false, false, "NumberState")
+}
+
+func (ec *executionContext) _NumberStateCount_count(ctx context.Context, field graphql.CollectedField, obj *model.NumberStateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberStateCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberStateCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberStateCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NumberStats_total(ctx context.Context, field graphql.CollectedField, obj *model.NumberStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberStats_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberStats_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NumberStats_byState(ctx context.Context, field graphql.CollectedField, obj *model.NumberStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberStats_byState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NumberStateCount) graphql.Marshaler {
+			return ec.marshalNNumberStateCount2ᚕᚖnumberdᚋgraphᚋmodelᚐNumberStateCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberStats_byState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NumberStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NumberStateCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3931,6 +4503,29 @@ func (ec *executionContext) _PhoneNumber_publicFields(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PhoneNumber_publicFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PhoneNumber", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _PhoneNumber_classification(ctx context.Context, field graphql.CollectedField, obj *models.Number) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumber_classification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PhoneNumber().Classification(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumber_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumber", field, true, true, "String")
 }
 
 func (ec *executionContext) _PhoneNumber_history(ctx context.Context, field graphql.CollectedField, obj *models.Number) (ret graphql.Marshaler) {
@@ -5049,6 +5644,38 @@ func (ec *executionContext) fieldContext_Query_account(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖnumberdᚋmodelsᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_phoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5103,7 +5730,7 @@ func (ec *executionContext) _Query_phoneNumbers(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().PhoneNumbers(ctx, fc.Args["accountId"].(string), fc.Args["filter"].(*model.PhoneNumberFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().PhoneNumbers(ctx, fc.Args["accountId"].(string), fc.Args["filter"].(*model.PhoneNumberFilter), fc.Args["orderBy"].(*model.PhoneNumberOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumberConnection) graphql.Marshaler {
@@ -5253,6 +5880,50 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_phoneNumberEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_phoneNumberEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PhoneNumberEvents(ctx, fc.Args["accountId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.NumberEvent) graphql.Marshaler {
+			return ec.marshalNPhoneNumberEvent2ᚖnumberdᚋmodelsᚐNumberEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_phoneNumberEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumberEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_phoneNumberEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6844,7 +7515,7 @@ func (ec *executionContext) unmarshalInputPhoneNumberFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "prefix"}
+	fieldsInOrder := [...]string{"states", "prefix", "classifications", "carriers", "features", "hasE911", "createdFrom", "createdTo", "updatedFrom", "updatedTo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6865,6 +7536,62 @@ func (ec *executionContext) unmarshalInputPhoneNumberFilter(ctx context.Context,
 				return it, err
 			}
 			it.Prefix = data
+		case "classifications":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classifications"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Classifications = data
+		case "carriers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carriers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carriers = data
+		case "features":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("features"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Features = data
+		case "hasE911":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasE911"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasE911 = data
+		case "createdFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedFrom = data
+		case "createdTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedTo = data
+		case "updatedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedFrom = data
+		case "updatedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedTo = data
 		}
 	}
 	return it, nil
@@ -6879,6 +7606,62 @@ func (ec *executionContext) unmarshalInputPhoneNumberFilter(ctx context.Context,
 func UnmarshalPhoneNumberFilter(ctx context.Context, raw any) (model.PhoneNumberFilter, error) {
 	var out model.PhoneNumberFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PhoneNumberFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPhoneNumberOrder(ctx context.Context, obj any) (model.PhoneNumberOrder, error) {
+	var it model.PhoneNumberOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "NUMBER"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPhoneNumberOrderField2numberdᚋgraphᚋmodelᚐPhoneNumberOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2numberdᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPhoneNumberOrder unmarshals raw into the PhoneNumberOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPhoneNumberOrder(ctx context.Context, raw any) (model.PhoneNumberOrder, error) {
+	var out model.PhoneNumberOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PhoneNumberOrder", raw, &out)
 	return out, err
 }
 
@@ -7408,6 +8191,24 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "children":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_children(ctx, field, obj)
+				})
+		case "phoneNumbers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_phoneNumbers(ctx, field, obj)
+				})
+		case "numberStats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_numberStats(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7667,6 +8468,82 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var numberStateCountImplementors = []string{"NumberStateCount"}
+
+func (ec *executionContext) _NumberStateCount(ctx context.Context, sel ast.SelectionSet, obj *model.NumberStateCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, numberStateCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NumberStateCount")
+		case "state":
+			out.Values[i] = ec._NumberStateCount_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._NumberStateCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var numberStatsImplementors = []string{"NumberStats"}
+
+func (ec *executionContext) _NumberStats(ctx context.Context, sel ast.SelectionSet, obj *model.NumberStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, numberStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NumberStats")
+		case "total":
+			out.Values[i] = ec._NumberStats_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byState":
+			out.Values[i] = ec._NumberStats_byState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -7811,6 +8688,12 @@ func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PhoneNumber_publicFields(ctx, field, obj)
+				})
+		case "classification":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PhoneNumber_classification(ctx, field, obj)
 				})
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -8319,6 +9202,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_account(ctx, field)
 				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "phoneNumber":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -8366,6 +9255,26 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "phoneNumberEvents":
+		return ec._Subscription_phoneNumberEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -8773,6 +9682,30 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccount2ᚕᚖnumberdᚋmodelsᚐAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Account) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccount2ᚖnumberdᚋmodelsᚐAccount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccount2ᚖnumberdᚋmodelsᚐAccount(ctx context.Context, sel ast.SelectionSet, v *models.Account) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Account!")
+		return graphql.Null
+	}
+	return ec._Account(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNActivatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐActivatePhoneNumbersInput(ctx context.Context, v any) (model.ActivatePhoneNumbersInput, error) {
 	res, err := ec.unmarshalInputActivatePhoneNumbersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8913,6 +9846,48 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNNumberStateCount2ᚕᚖnumberdᚋgraphᚋmodelᚐNumberStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NumberStateCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNumberStateCount2ᚖnumberdᚋgraphᚋmodelᚐNumberStateCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNumberStateCount2ᚖnumberdᚋgraphᚋmodelᚐNumberStateCount(ctx context.Context, sel ast.SelectionSet, v *model.NumberStateCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NumberStateCount!")
+		return graphql.Null
+	}
+	return ec._NumberStateCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNumberStats2ᚖnumberdᚋgraphᚋmodelᚐNumberStats(ctx context.Context, sel ast.SelectionSet, v *model.NumberStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NumberStats!")
+		return graphql.Null
+	}
+	return ec._NumberStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2numberdᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
+	var res model.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2numberdᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v model.OrderDirection) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖnumberdᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -9012,6 +9987,16 @@ func (ec *executionContext) marshalNPhoneNumberEventEdge2ᚖnumberdᚋgraphᚋmo
 		return graphql.Null
 	}
 	return ec._PhoneNumberEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPhoneNumberOrderField2numberdᚋgraphᚋmodelᚐPhoneNumberOrderField(ctx context.Context, v any) (model.PhoneNumberOrderField, error) {
+	var res model.PhoneNumberOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhoneNumberOrderField2numberdᚋgraphᚋmodelᚐPhoneNumberOrderField(ctx context.Context, sel ast.SelectionSet, v model.PhoneNumberOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPhoneNumberPayload2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberPayload(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumberPayload) graphql.Marshaler {
@@ -9510,6 +10495,14 @@ func (ec *executionContext) unmarshalOPhoneNumberFilter2ᚖnumberdᚋgraphᚋmod
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOPhoneNumberOrder2ᚖnumberdᚋgraphᚋmodelᚐPhoneNumberOrder(ctx context.Context, v any) (*model.PhoneNumberOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPhoneNumberOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOPorting2ᚖnumberdᚋgraphᚋmodelᚐPorting(ctx context.Context, sel ast.SelectionSet, v *model.Porting) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -9575,6 +10568,24 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
 	return res
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"numberd/models"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -134,6 +135,22 @@ type E911Input struct {
 type Mutation struct {
 }
 
+// How many numbers are in one state.
+type NumberStateCount struct {
+	// The state.
+	State models.State `json:"state"`
+	// How many numbers are in it.
+	Count int `json:"count"`
+}
+
+// Counts of the numbers of an account subtree.
+type NumberStats struct {
+	// Every number of the subtree.
+	Total int `json:"total"`
+	// One count per state, every state listed (zero included), in lifecycle order.
+	ByState []*NumberStateCount `json:"byState"`
+}
+
 // Relay pagination details of a connection page.
 type PageInfo struct {
 	// Whether more items follow this page.
@@ -186,6 +203,30 @@ type PhoneNumberFilter struct {
 	States []models.State `json:"states,omitempty"`
 	// Only numbers starting with this E.164 prefix (e.g. +1415).
 	Prefix *string `json:"prefix,omitempty"`
+	// Only numbers of these classes (see PhoneNumber.classification).
+	Classifications []string `json:"classifications,omitempty"`
+	// Only numbers whose carrier module is one of these (local, inventory, other, ...).
+	Carriers []string `json:"carriers,omitempty"`
+	// Only numbers with every one of these features active (see PhoneNumber.features).
+	Features []string `json:"features,omitempty"`
+	// Only numbers with (true) or without (false) an E911 service address.
+	HasE911 *bool `json:"hasE911,omitempty"`
+	// Only numbers added at or after this time.
+	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
+	// Only numbers added at or before this time.
+	CreatedTo *time.Time `json:"createdTo,omitempty"`
+	// Only numbers changed at or after this time.
+	UpdatedFrom *time.Time `json:"updatedFrom,omitempty"`
+	// Only numbers changed at or before this time.
+	UpdatedTo *time.Time `json:"updatedTo,omitempty"`
+}
+
+// The sort of a phone number listing (default: by number, ascending).
+type PhoneNumberOrder struct {
+	// The field to sort by.
+	Field PhoneNumberOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
 }
 
 // The result of a single-number mutation: the number, or what went wrong.
@@ -290,6 +331,11 @@ type ReleasePhoneNumbersInput struct {
 	Hard *bool `json:"hard,omitempty"`
 }
 
+// The live streams of numberd, over a websocket (graphql-transport-ws or
+// graphql-ws) at /graphql.
+type Subscription struct {
+}
+
 // Changes a number's public fields.
 type UpdatePhoneNumberInput struct {
 	// The account the request acts through.
@@ -340,6 +386,126 @@ type UserError struct {
 	Message string `json:"message"`
 	// The input field at fault, as a dot path (e.g. cnam.display_name), when there is one.
 	Field *string `json:"field,omitempty"`
+}
+
+// A sort direction.
+type OrderDirection string
+
+const (
+	// Smallest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Largest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a phone number listing is sorted by. Ties on a time are broken by the
+// number, so the order is total and cursors are exact positions.
+type PhoneNumberOrderField string
+
+const (
+	// The number (E.164, byte order).
+	PhoneNumberOrderFieldNumber PhoneNumberOrderField = "NUMBER"
+	// When the number was added.
+	PhoneNumberOrderFieldCreatedAt PhoneNumberOrderField = "CREATED_AT"
+	// When the number last changed.
+	PhoneNumberOrderFieldUpdatedAt PhoneNumberOrderField = "UPDATED_AT"
+)
+
+var AllPhoneNumberOrderField = []PhoneNumberOrderField{
+	PhoneNumberOrderFieldNumber,
+	PhoneNumberOrderFieldCreatedAt,
+	PhoneNumberOrderFieldUpdatedAt,
+}
+
+func (e PhoneNumberOrderField) IsValid() bool {
+	switch e {
+	case PhoneNumberOrderFieldNumber, PhoneNumberOrderFieldCreatedAt, PhoneNumberOrderFieldUpdatedAt:
+		return true
+	}
+	return false
+}
+
+func (e PhoneNumberOrderField) String() string {
+	return string(e)
+}
+
+func (e *PhoneNumberOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PhoneNumberOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PhoneNumberOrderField", str)
+	}
+	return nil
+}
+
+func (e PhoneNumberOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PhoneNumberOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PhoneNumberOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How an update treats the public fields.

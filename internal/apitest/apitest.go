@@ -62,6 +62,9 @@ type Env struct {
 	Svc     *service.Service
 	Handler http.Handler
 	Master  Account
+	// DSN is the database (numberd's --db value), for Peer.
+	DSN  string
+	opts []Option
 
 	mu    sync.Mutex
 	names map[string]string // volatile value → golden placeholder
@@ -79,7 +82,24 @@ type Option func(*service.Config)
 // unless an Option sets them.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	db := storetest.Open(tb)
+	return newEnv(tb, storetest.DSN(tb), opts)
+}
+
+// Peer returns a second numberd stack on the same database — its own
+// connection pool, service and handlers, as another instance behind the
+// load balancer — with the same options plus opts. Tokens work on both.
+func (e *Env) Peer(opts ...Option) *Env {
+	e.T.Helper()
+	return newEnv(e.T, e.DSN, append(append([]Option{}, e.opts...), opts...))
+}
+
+// GraphQL returns another /graphql handler on the Env's service, with cfg
+// (tests of limits and tuning).
+func (e *Env) GraphQL(cfg graph.Config) http.Handler { return graph.NewHandler(e.Svc, cfg) }
+
+func newEnv(tb testing.TB, dsn string, opts []Option) *Env {
+	tb.Helper()
+	db := storetest.OpenDSN(tb, dsn, store.Options{CountStatements: true})
 	cfg := service.DefaultConfig()
 	cfg.ActivateRate, cfg.AuthRate, cfg.AuthCacheTTL = 0, 0, 0
 	for _, o := range opts {
@@ -92,7 +112,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{Version: "test"}))
 	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{Introspection: true}))
-	e := &Env{T: tb, DB: db, Svc: svc, Handler: mux, names: map[string]string{}}
+	e := &Env{T: tb, DB: db, Svc: svc, Handler: mux, DSN: dsn, opts: opts, names: map[string]string{}}
 	e.Master = e.Login(MasterKey)
 	e.Master.APIKey, e.Master.Name = MasterKey, "master"
 	e.Name(e.Master.ID, "{MASTER_ID}")
