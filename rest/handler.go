@@ -12,10 +12,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
 
+	"numberd/internal/reqinfo"
 	"numberd/models"
 	"numberd/service"
 )
@@ -27,6 +29,9 @@ type Config struct {
 	// Version is reported in every envelope.
 	Version string
 	Logger  *slog.Logger
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
+	// (clientaddr.go); empty means X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler serves /v2/.
@@ -38,11 +43,12 @@ type Handler struct {
 	version string
 	node    string
 	routes  []route
+	proxies []netip.Prefix
 }
 
 // NewHandler returns the v2 API.
 func NewHandler(svc *service.Service, cfg Config) *Handler {
-	h := &Handler{svc: svc, mux: http.NewServeMux(), log: cfg.Logger, maxBody: cfg.MaxBodyBytes, version: cfg.Version}
+	h := &Handler{svc: svc, mux: http.NewServeMux(), log: cfg.Logger, maxBody: cfg.MaxBodyBytes, version: cfg.Version, proxies: cfg.TrustedProxies}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -107,6 +113,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
+			reqinfo.FromContext(r.Context()).SetPanicked()
 			h.log.Error("panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 			h.writeError(w, req, models.Internal(errors.New("panic")))
 		}
@@ -153,6 +160,8 @@ func (h *Handler) adapt(rt route) http.Handler {
 		if r == nil { // served directly by the mux (tests)
 			r = &request{Request: hr, id: requestID(hr)}
 		}
+		info := reqinfo.FromContext(hr.Context())
+		info.SetRoute(rt.pattern)
 		if err := r.decodeBody(w, h.maxBody); err != nil {
 			r.token = tokenFrom(r)
 			h.writeError(w, r, err)
@@ -166,6 +175,7 @@ func (h *Handler) adapt(rt route) http.Handler {
 				return
 			}
 			r.actor = a
+			info.SetAccount(a.Account.ID)
 			r.Request = r.WithContext(models.NewContextWithActor(r.Context(), a))
 		}
 		rep, err := rt.fn(r)

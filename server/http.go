@@ -9,10 +9,14 @@ import (
 	"numberd/service"
 )
 
-// newHandler is numberd's whole HTTP surface.
-func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
+// newHandler is numberd's whole HTTP surface: the Kazoo v2 API, GraphQL,
+// health, readiness and metrics, behind the instrumenting and
+// panic-recovering middleware. m may be nil (metrics off); wrap (tests) may
+// add routes.
+func newHandler(svc *service.Service, c Config, log *slog.Logger, m *metrics, wrap func(http.Handler, *service.Service) http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log}))
+	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log,
+		TrustedProxies: c.TrustedProxies}))
 	gql := graph.NewHandler(svc, graph.Config{
 		Introspection: c.Introspection, MaxFirst: c.GraphQLMaxFirst, MaxComplexity: c.GraphQLMaxCost,
 		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
@@ -28,5 +32,12 @@ func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
 		}
 		writeStatus(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok"})
 	})
-	return accessLog(log, mux)
+	if m != nil {
+		mux.Handle("GET /metrics", m.handler())
+	}
+	var h http.Handler = mux
+	if wrap != nil {
+		h = wrap(h, svc)
+	}
+	return instrument(log, m, c.RequestTimeout, recoverPanics(log, h))
 }

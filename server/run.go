@@ -24,6 +24,9 @@ var version = "0.1.0-dev"
 type hooks struct {
 	// listening is called with the bound address once the server accepts.
 	listening func(addr string)
+	// handler, when set, wraps numberd's HTTP handler (tests add routes,
+	// e.g. a slow one to prove the drain).
+	handler func(next http.Handler, svc *service.Service) http.Handler
 }
 
 // run is numberd's entry point: a subcommand (serve by default) with its
@@ -114,7 +117,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "Created the master account %s.\nIts API key (shown once, keep it): %s\n", master.ID, master.APIKey)
 	}
 
-	handler := newHandler(svc, c, log)
+	var m *metrics
+	if c.Metrics {
+		m = newMetrics(svc, db.SQL())
+	}
+	handler := newHandler(svc, c, log, m, h.handler)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,30 +162,3 @@ func writeStatus(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
-
-// accessLog writes one line per request: request id, method, path, status,
-// duration. It never logs headers or bodies (tokens, API keys).
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			return
-		}
-		log.Info("request", "request_id", w.Header().Get("X-Request-ID"), "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
