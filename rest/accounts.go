@@ -1,7 +1,6 @@
 package rest
 
 import (
-
 	"numberd/internal/reqinfo"
 	"numberd/models"
 	"numberd/service"
@@ -42,7 +41,6 @@ func (h *Handler) logout(r *request) (*reply, error) {
 	}
 	return ok(map[string]any{})
 }
-
 
 func accountInput(d models.Doc) service.AccountInput {
 	var in service.AccountInput
