@@ -43,6 +43,10 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr, h)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "numberd", version)
 		return nil
@@ -53,7 +57,9 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 }
 
-const usage = `usage: numberd [serve] [flags]   serve the API (numberd serve -h lists the flags)
+const usage = `usage: numberd [serve] [flags]         serve the API (numberd serve -h lists the flags)
+       numberd import [flags] FILE|-   load numbers from a CSV or a list (numberd import -h)
+       numberd export [flags]          write an account's numbers as CSV (numberd export -h)
        numberd version`
 
 func newLogger(c Config, w io.Writer) *slog.Logger {
