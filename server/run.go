@@ -54,7 +54,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return fmt.Errorf("unknown command %q (numberd help lists the commands)", cmd)
 }
 
 const usage = `usage: numberd [serve] [flags]         serve the API (numberd serve -h lists the flags)

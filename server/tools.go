@@ -219,7 +219,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if t.fs.NArg() != 1 {
-		return fmt.Errorf("import: name one file, or - for standard input\n%s", importUsage)
+		return fmt.Errorf("import: name one file, or - for standard input (numberd import -h)")
 	}
 	if *batch < 1 || *batch > service.MaxBatch {
 		return fmt.Errorf("import: --batch-size must be between 1 and %d", service.MaxBatch)

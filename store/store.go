@@ -104,8 +104,10 @@ func ParseDSN(s string) (Config, error) {
 // foreign keys on, WAL (readers never block the writer), a busy timeout, and
 // _txlock=immediate so read-then-write transactions take the write lock at
 // BEGIN instead of failing with SQLITE_BUSY under contention.
+// temp_store(MEMORY) keeps statement journals (multi-row INSERTs) off
+// disk: a bulk import spends a quarter of its time writing them otherwise.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }
 
 // applyMySQLDefaults sets what numberd relies on: UTC times, utf8mb4,
