@@ -117,7 +117,7 @@ func applyMySQLDefaults(cfg *gomysql.Config, q url.Values) error {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.ClientFoundRows = true
-	cfg.Timeout = 3 * time.Second
+	cfg.Timeout = 2 * time.Second
 	cfg.ReadTimeout = 30 * time.Second
 	cfg.WriteTimeout = 30 * time.Second
 	cfg.Params = map[string]string{"charset": "utf8mb4"}
