@@ -174,6 +174,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 		}
 		dialector = sqlite.Open(cfg.DSN)
 	case MySQL:
+		// The driver reports dropped connections on its own logger (the
+		// standard library's, on stderr by default): route it to ours. The
+		// setting is process-wide; numberd opens one database.
+		gomysql.SetLogger(driverLogger{lg})
 		dialector = mysql.New(mysql.Config{DSN: cfg.DSN, DefaultStringSize: 191})
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", cfg.Dialect)
@@ -226,6 +230,11 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// driverLogger adapts slog to the MySQL driver's Print logger.
+type driverLogger struct{ l *slog.Logger }
+
+func (d driverLogger) Print(v ...any) { d.l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...))) }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
