@@ -234,7 +234,9 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 // driverLogger adapts slog to the MySQL driver's Print logger.
 type driverLogger struct{ l *slog.Logger }
 
-func (d driverLogger) Print(v ...any) { d.l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...))) }
+func (d driverLogger) Print(v ...any) {
+	d.l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
+}
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
