@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path"
 	"runtime/debug"
 	"strings"
 
@@ -129,6 +130,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := models.NewContextWithRequestID(r.Context(), id)
 	r = r.WithContext(context.WithValue(ctx, requestKey, req))
 	req.Request = r
+	if !cleanPath(r.URL.Path) {
+		// The mux would answer a redirect to the cleaned path (a bare HTML
+		// body): an API path with "..", "." or "//" names nothing.
+		h.writeError(w, req, errPathNotFound())
+		return
+	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404 and 405, then answer in Kazoo's shape.
 		rec := &statusRecorder{header: http.Header{}}
@@ -142,6 +149,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// cleanPath reports a path ServeMux serves without redirecting.
+func cleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 func errInvalidMethod() *models.Error {

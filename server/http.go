@@ -3,8 +3,10 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"numberd/graph"
+	"numberd/internal/reqinfo"
 	"numberd/rest"
 	"numberd/service"
 )
@@ -15,8 +17,8 @@ import (
 // add routes.
 func newHandler(svc *service.Service, c Config, log *slog.Logger, m *metrics, wrap func(http.Handler, *service.Service) http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log,
-		TrustedProxies: c.TrustedProxies}))
+	api := rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log,
+		TrustedProxies: c.TrustedProxies})
 	gql := graph.NewHandler(svc, graph.Config{
 		Introspection: c.Introspection, MaxFirst: c.GraphQLMaxFirst, MaxComplexity: c.GraphQLMaxCost,
 		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
@@ -35,7 +37,17 @@ func newHandler(svc *service.Service, c Config, log *slog.Logger, m *metrics, wr
 	if m != nil {
 		mux.Handle("GET /metrics", m.handler())
 	}
-	var h http.Handler = mux
+	// Every /v2/ path goes to the REST handler as sent: ServeMux would
+	// answer an unclean one ("..", "//") with a redirect and an HTML body;
+	// the REST handler answers Kazoo envelopes.
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			reqinfo.FromContext(r.Context()).SetRoute("/v2/")
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 	if wrap != nil {
 		h = wrap(h, svc)
 	}

@@ -74,9 +74,17 @@ func New(tb testing.TB, opts ...Option) *Env {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{Version: "test"}))
+	api := rest.NewHandler(svc, rest.Config{Version: "test"})
 	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{Introspection: true}))
-	e := &Env{T: tb, DB: db, Svc: svc, Handler: mux, names: map[string]string{}}
+	// As server/http.go: every /v2/ path reaches the REST handler as sent.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	e := &Env{T: tb, DB: db, Svc: svc, Handler: root, names: map[string]string{}}
 	e.Master = e.Login(MasterKey)
 	e.Master.APIKey, e.Master.Name = MasterKey, "master"
 	e.Name(e.Master.ID, "{MASTER_ID}")
