@@ -133,11 +133,14 @@ func quietRoute(route string) bool {
 	return route == "/healthz" || route == "/readyz" || route == "/metrics"
 }
 
-// streamingRequest reports a CSV export, which may legitimately run longer
-// than --request-timeout (it reads the database page by page; each page is
-// still bounded by the database timeouts).
+// streamingRequest reports a request that may legitimately outlive
+// --request-timeout: a CSV export (it reads the database page by page, each
+// page still bounded by the database timeouts), a websocket upgrade or a
+// server-sent-events stream (GraphQL subscriptions).
 func streamingRequest(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "text/csv") || strings.EqualFold(r.URL.Query().Get("accept"), "csv")
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/csv") || strings.EqualFold(r.URL.Query().Get("accept"), "csv") ||
+		strings.Contains(accept, "text/event-stream") || r.Header.Get("Upgrade") != ""
 }
 
 func validRequestID(id string) bool {
