@@ -186,4 +186,3 @@ func TestRun_APIAuthRateLimit(t *testing.T) {
 		t.Fatalf("another client behind the proxy: %d", st)
 	}
 }
-
