@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"numberd/internal/reqinfo"
 	"numberd/models"
 )
 
@@ -58,7 +59,8 @@ func refusedIntrospection(ctx context.Context) bool {
 // recoverFunc turns a panic in a resolver into an internal error.
 func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.Error("graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		reqinfo.FromContext(ctx).SetPanicked()
+		log.Error("graphql panic", "request_id", models.RequestIDFromContext(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return models.Internal(fmt.Errorf("panic: %v", p))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"numberd/graph/generated"
+	"numberd/internal/reqinfo"
 	"numberd/models"
 	"numberd/service"
 )
@@ -110,6 +111,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	})
 	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
+	srv.Use(observer{})
 	return authenticate(svc, cfg, srv)
 }
 
@@ -146,6 +148,10 @@ func wsInit(svc *service.Service) transport.WebsocketInitFunc {
 // runs anonymously (only introspection answers); a bad token is a 401.
 func authenticate(svc *service.Service, cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > cfg.MaxBodyBytes {
+			writeGQLError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
 		ctx := r.Context()
 		id := models.RequestIDOrNew(r.Header.Get("X-Request-ID"))
@@ -165,17 +171,23 @@ func authenticate(svc *service.Service, cfg Config, next http.Handler) http.Hand
 					cfg.Logger.Error("graphql authentication", "err", err)
 					code, status, msg = "INTERNAL", http.StatusInternalServerError, "internal error"
 				}
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(status)
-				json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
-					"message": msg, "extensions": map[string]any{"code": code},
-				}}})
+				writeGQLError(w, status, code, msg)
 				return
 			}
+			reqinfo.FromContext(ctx).SetAccount(a.Account.ID)
 			ctx = models.NewContextWithActor(ctx, a)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// writeGQLError answers a request refused before GraphQL execution.
+func writeGQLError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+		"message": message, "extensions": map[string]any{"code": code},
+	}}})
 }
 
 func token(r *http.Request) string {

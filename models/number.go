@@ -125,6 +125,8 @@ const (
 	ActionExpire   = "expire"
 	ActionFix      = "fix"
 	ActionDiscover = "discover"
+	// ActionImport is a number created by `numberd import`.
+	ActionImport = "import"
 )
 
 // GregorianOffset is the number of seconds between year 0 and the Unix epoch:

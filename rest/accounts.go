@@ -1,9 +1,7 @@
 package rest
 
 import (
-	"net"
-	"net/http"
-
+	"numberd/internal/reqinfo"
 	"numberd/models"
 	"numberd/service"
 )
@@ -11,11 +9,12 @@ import (
 // PUT /v2/api_auth {"data":{"api_key":K}}
 func (h *Handler) apiAuth(r *request) (*reply, error) {
 	key, _ := r.data["api_key"].(string)
-	token, acct, err := h.svc.APIAuth(r.ctx(), key, clientAddr(r.Request))
+	token, acct, err := h.svc.APIAuth(r.ctx(), key, h.clientAddr(r.Request))
 	if err != nil {
 		return nil, err
 	}
 	r.token = token
+	reqinfo.FromContext(r.ctx()).SetAccount(acct.ID)
 	return created(map[string]any{
 		"account_id":   acct.ID,
 		"account_name": acct.Name,
@@ -41,14 +40,6 @@ func (h *Handler) logout(r *request) (*reply, error) {
 		return nil, err
 	}
 	return ok(map[string]any{})
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func accountInput(d models.Doc) service.AccountInput {

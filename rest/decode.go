@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"numberd/models"
@@ -34,6 +35,9 @@ func (r *request) decodeBody(w http.ResponseWriter, max int64) error {
 		return nil
 	}
 	env, err := models.DecodeDoc(body)
+	if err == nil {
+		err = strictJSON(body, env)
+	}
 	if err != nil {
 		return models.ErrValidation(models.FieldError{Path: "json", Rule: "invalid", Message: "Malformed JSON: " + jsonErrorText(err)})
 	}
@@ -52,7 +56,53 @@ func (r *request) decodeBody(w http.ResponseWriter, max int64) error {
 	return nil
 }
 
+// strictJSON rejects what DecodeDoc lets through but a Kazoo server (and
+// most clients reading the number back) would not: data after the object,
+// and numbers no float64 can hold (1e999), which would be stored and then
+// answered as JSON that clients fail to parse. Found by FuzzHandler_Body.
+func strictJSON(body []byte, env models.Doc) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var skip json.RawMessage
+	if err := dec.Decode(&skip); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errTrailingData
+	}
+	return finiteNumbers(map[string]any(env), 0)
+}
+
+var (
+	errTrailingData = errors.New("data after the JSON object")
+	errNumberRange  = errors.New("a number is out of range")
+)
+
+func finiteNumbers(v any, depth int) error {
+	switch x := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil {
+			return errNumberRange
+		}
+	case map[string]any:
+		for _, e := range x {
+			if err := finiteNumbers(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := finiteNumbers(e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func jsonErrorText(err error) string {
+	if errors.Is(err, errTrailingData) || errors.Is(err, errNumberRange) {
+		return err.Error()
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return se.Error()

@@ -34,9 +34,11 @@ type reply struct {
 	pageSize     *int
 	startKey     *string
 	nextStartKey *string
-	// raw, when set, is sent as is with rawType (CSV export).
+	// raw, when set, is sent as is with rawType.
 	raw     []byte
 	rawType string
+	// stream, when set, writes the whole answer itself (the CSV export).
+	stream func(w http.ResponseWriter)
 }
 
 func ok(data any) (*reply, error)      { return &reply{status: http.StatusOK, data: data}, nil }
@@ -68,6 +70,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (h *Handler) writeReply(w http.ResponseWriter, r *request, rep *reply) {
+	if rep.stream != nil {
+		rep.stream(w)
+		return
+	}
 	if rep.raw != nil {
 		w.Header().Set("Content-Type", rep.rawType)
 		w.WriteHeader(rep.status)

@@ -13,10 +13,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
+	"path"
 	"runtime/debug"
 	"strings"
 
+	"numberd/internal/reqinfo"
 	"numberd/models"
 	"numberd/service"
 )
@@ -28,6 +31,9 @@ type Config struct {
 	// Version is reported in every envelope.
 	Version string
 	Logger  *slog.Logger
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
+	// (clientaddr.go); empty means X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler serves /v2/.
@@ -39,11 +45,12 @@ type Handler struct {
 	version string
 	node    string
 	routes  []route
+	proxies []netip.Prefix
 }
 
 // NewHandler returns the v2 API.
 func NewHandler(svc *service.Service, cfg Config) *Handler {
-	h := &Handler{svc: svc, mux: http.NewServeMux(), log: cfg.Logger, maxBody: cfg.MaxBodyBytes, version: cfg.Version}
+	h := &Handler{svc: svc, mux: http.NewServeMux(), log: cfg.Logger, maxBody: cfg.MaxBodyBytes, version: cfg.Version, proxies: cfg.TrustedProxies}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
+			reqinfo.FromContext(r.Context()).SetPanicked()
 			h.log.Error("panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 			h.writeError(w, req, models.Internal(errors.New("panic")))
 		}
@@ -132,6 +140,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := models.NewContextWithRequestID(r.Context(), id)
 	r = r.WithContext(context.WithValue(ctx, requestKey, req))
 	req.Request = r
+	if !cleanPath(r.URL.Path) {
+		// The mux would answer a redirect to the cleaned path (a bare HTML
+		// body): an API path with "..", "." or "//" names nothing.
+		h.writeError(w, req, errPathNotFound())
+		return
+	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404 and 405, then answer in Kazoo's shape.
 		rec := &statusRecorder{header: http.Header{}}
@@ -171,6 +185,15 @@ func (h *Handler) envelopeVerb(r *http.Request) string {
 	return env.Verb
 }
 
+// cleanPath reports a path ServeMux serves without redirecting.
+func cleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
+}
+
 func errInvalidMethod() *models.Error {
 	return &models.Error{Code: models.EINVALID, Reason: "invalid_method", Message: "invalid method", System: true}
 }
@@ -187,6 +210,8 @@ func (h *Handler) adapt(rt route) http.Handler {
 		if r == nil { // served directly by the mux (tests)
 			r = &request{Request: hr, id: requestID(hr)}
 		}
+		info := reqinfo.FromContext(hr.Context())
+		info.SetRoute(rt.pattern)
 		if err := r.decodeBody(w, h.maxBody); err != nil {
 			r.token = tokenFrom(r)
 			h.writeError(w, r, err)
@@ -202,6 +227,7 @@ func (h *Handler) adapt(rt route) http.Handler {
 				return
 			}
 			r.actor = a
+			info.SetAccount(a.Account.ID)
 			r.Request = r.WithContext(models.NewContextWithActor(r.Context(), a))
 		}
 		rep, err := rt.fn(r)

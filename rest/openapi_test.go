@@ -373,3 +373,15 @@ func digOK(doc map[string]any, keys ...string) (map[string]any, bool) {
 	}
 	return m, true
 }
+
+// The CSV form of the listing is described and validated like any reply.
+func TestOpenAPI_ListingCSV(t *testing.T) {
+	e := apitest.New(t)
+	acct := e.NewAccount(e.Master, "csv", nil)
+	c := e.Client(e.Master.Token)
+	c.Do("PUT", "/v2/accounts/"+acct.ID+"/phone_numbers/%2B14155550100", nil).Expect(t, 201)
+	r := c.Do("GET", "/v2/accounts/"+acct.ID+"/phone_numbers?accept=csv", nil).Expect(t, 200)
+	if !strings.HasPrefix(string(r.Raw), "number,state,assigned_to") || !strings.Contains(string(r.Raw), "+14155550100,in_service,") {
+		t.Fatalf("csv: %s", r.Raw)
+	}
+}

@@ -55,14 +55,14 @@ func (h *Handler) listNumbers(r *request) (*reply, error) {
 	if r.query("prefix") != "" {
 		return h.searchNumbers(r)
 	}
+	if wantsCSV(r) {
+		return h.listingCSV(r)
+	}
 	lq, paginate := listQuery(r)
 	lq.Cascade = true
 	page, err := h.svc.ListNumbers(r.ctx(), r.account(), lq)
 	if err != nil {
 		return nil, err
-	}
-	if wantsCSV(r) {
-		return h.listingCSV(page)
 	}
 	numbers := make(map[string]any, len(page.Numbers))
 	for _, n := range page.Numbers {

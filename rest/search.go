@@ -6,7 +6,3 @@ import "numberd/models"
 func (h *Handler) searchNumbers(r *request) (*reply, error) {
 	return nil, &models.Error{Code: models.EINVALID, Reason: "not_implemented", Message: "number search is not available yet", System: true}
 }
-
-func wantsCSV(r *request) bool { return false }
-
-func (h *Handler) listingCSV(page any) (*reply, error) { return nil, nil }

@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,13 @@ type Config struct {
 	MaxBodyBytes  int64
 	DrainTimeout  time.Duration
 	DBMaxConns    int
+	// RequestTimeout bounds an API request (CSV exports excepted).
+	RequestTimeout time.Duration
+	// Metrics serves /metrics.
+	Metrics bool
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// rate-limiting api_auth per client address.
+	TrustedProxies []netip.Prefix
 	// GraphQL
 	Introspection     bool
 	GraphQLMaxFirst   int
@@ -76,6 +85,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			return nil
 		}},
 		{"drain-timeout", "NUMBERD_DRAIN_TIMEOUT", "how long SIGTERM waits for in-flight requests", "15s", durationInto(&c.DrainTimeout)},
+		{"request-timeout", "NUMBERD_REQUEST_TIMEOUT", "deadline of one API request, database work included (0 disables; CSV exports are exempt)", "30s", durationInto(&c.RequestTimeout)},
+		{"metrics", "NUMBERD_METRICS", "serve Prometheus metrics at /metrics", "true", boolInto(&c.Metrics)},
+		{"trusted-proxies", "NUMBERD_TRUSTED_PROXIES", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: X-Forwarded-For is ignored)", "", prefixesInto(&c.TrustedProxies)},
 		{"db-max-conns", "NUMBERD_DB_MAX_CONNS", "database connection pool size (0: 8 for SQLite, 32 for MySQL)", "0", intInto(&c.DBMaxConns)},
 		{"graphql-introspection", "NUMBERD_GRAPHQL_INTROSPECTION", "allow GraphQL introspection (the playground needs it)", "true", boolInto(&c.Introspection)},
 		{"graphql-max-first", "NUMBERD_GRAPHQL_MAX_FIRST", "largest page a GraphQL connection returns", "100", intInto(&c.GraphQLMaxFirst)},
@@ -149,6 +161,33 @@ func intInto(i *int) func(string) error {
 			return fmt.Errorf("must be a non-negative integer")
 		}
 		*i = x
+		return nil
+	}
+}
+
+func prefixesInto(p *[]netip.Prefix) func(string) error {
+	return func(v string) error {
+		var out []netip.Prefix
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			if !strings.Contains(f, "/") {
+				a, err := netip.ParseAddr(f)
+				if err != nil {
+					return fmt.Errorf("%q is not an address or CIDR", f)
+				}
+				out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+				continue
+			}
+			pf, err := netip.ParsePrefix(f)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or CIDR", f)
+			}
+			out = append(out, pf.Masked())
+		}
+		*p = out
 		return nil
 	}
 }

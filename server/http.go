@@ -3,18 +3,24 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"numberd/graph"
 	"numberd/graph/playground"
+	"numberd/internal/reqinfo"
 	"numberd/rest"
 	"numberd/rest/openapi"
 	"numberd/service"
 )
 
-// newHandler is numberd's whole HTTP surface.
-func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
+// newHandler is numberd's whole HTTP surface: the Kazoo v2 API, GraphQL,
+// health, readiness and metrics, behind the instrumenting and
+// panic-recovering middleware. m may be nil (metrics off); wrap (tests) may
+// add routes.
+func newHandler(svc *service.Service, c Config, log *slog.Logger, m *metrics, wrap func(http.Handler, *service.Service) http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log}))
+	api := rest.NewHandler(svc, rest.Config{MaxBodyBytes: c.MaxBodyBytes, Version: version, Logger: log,
+		TrustedProxies: c.TrustedProxies})
 	gql := graph.NewHandler(svc, graph.Config{
 		Introspection: c.Introspection, MaxFirst: c.GraphQLMaxFirst, MaxComplexity: c.GraphQLMaxCost,
 		MaxDepth: c.GraphQLMaxDepth, MaxBodyBytes: c.MaxBodyBytes, Logger: log,
@@ -40,5 +46,22 @@ func newHandler(svc *service.Service, c Config, log *slog.Logger) http.Handler {
 		}
 		writeStatus(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok"})
 	})
-	return accessLog(log, mux)
+	if m != nil {
+		mux.Handle("GET /metrics", m.handler())
+	}
+	// Every /v2/ path goes to the REST handler as sent: ServeMux would
+	// answer an unclean one ("..", "//") with a redirect and an HTML body;
+	// the REST handler answers Kazoo envelopes.
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			reqinfo.FromContext(r.Context()).SetRoute("/v2/")
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	if wrap != nil {
+		h = wrap(h, svc)
+	}
+	return instrument(log, m, c.RequestTimeout, recoverPanics(log, h))
 }

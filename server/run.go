@@ -24,6 +24,9 @@ var version = "0.1.0-dev"
 type hooks struct {
 	// listening is called with the bound address once the server accepts.
 	listening func(addr string)
+	// handler, when set, wraps numberd's HTTP handler (tests add routes,
+	// e.g. a slow one to prove the drain).
+	handler func(next http.Handler, svc *service.Service) http.Handler
 }
 
 // run is numberd's entry point: a subcommand (serve by default) with its
@@ -40,6 +43,10 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr, h)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "numberd", version)
 		return nil
@@ -47,10 +54,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return fmt.Errorf("unknown command %q (numberd help lists the commands)", cmd)
 }
 
-const usage = `usage: numberd [serve] [flags]   serve the API (numberd serve -h lists the flags)
+const usage = `usage: numberd [serve] [flags]         serve the API (numberd serve -h lists the flags)
+       numberd import [flags] FILE|-   load numbers from a CSV or a list (numberd import -h)
+       numberd export [flags]          write an account's numbers as CSV (numberd export -h)
        numberd version`
 
 func newLogger(c Config, w io.Writer) *slog.Logger {
@@ -115,7 +124,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "Created the master account %s.\nIts API key (shown once, keep it): %s\n", master.ID, master.APIKey)
 	}
 
-	handler := newHandler(svc, c, log)
+	var m *metrics
+	if c.Metrics {
+		m = newMetrics(svc, db.SQL())
+	}
+	handler := newHandler(svc, c, log, m, h.handler)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -156,30 +169,3 @@ func writeStatus(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
-
-// accessLog writes one line per request: request id, method, path, status,
-// duration. It never logs headers or bodies (tokens, API keys).
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			return
-		}
-		log.Info("request", "request_id", w.Header().Get("X-Request-ID"), "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -40,13 +40,19 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func startServer(t *testing.T, env map[string]string, args ...string) *server {
 	t.Helper()
+	return startServerHooks(t, env, hooks{}, args...)
+}
+
+func startServerHooks(t *testing.T, env map[string]string, h hooks, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	getenv := func(k string) string { return env[k] }
 	argv := append([]string{"numberd", "serve", "--listen", "127.0.0.1:0"}, args...)
 	go func() {
-		s.done <- runWith(ctx, argv, getenv, strings.NewReader(""), s.stdout, s.stderr, hooks{listening: func(a string) { addr <- a }})
+		h.listening = func(a string) { addr <- a }
+		s.done <- runWith(ctx, argv, getenv, strings.NewReader(""), s.stdout, s.stderr, h)
 	}()
 	select {
 	case a := <-addr:

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 
 	"numberd/models"
@@ -11,9 +12,20 @@ import (
 
 const masterSettingKey = "master_account_id"
 
+// hashSecret is how API keys and tokens are stored and looked up: by their
+// SHA-256. A lookup by hash is an index search on a value the caller cannot
+// steer byte by byte, so no code path compares a secret with == (the
+// timing of such a compare leaks how many leading bytes matched); where two
+// secrets must be compared in memory, secretEqual does it in constant time.
+// server/security_test.go fails the build on a new == over a secret.
 func hashSecret(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// secretEqual compares two secrets (or their hashes) in constant time.
+func secretEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 // Bootstrap makes sure the master (superduper admin) account exists. On an
@@ -60,7 +72,7 @@ func (s *Service) Bootstrap(ctx context.Context, masterKey string) (master *mode
 	if err != nil {
 		return nil, false, s.read(ctx, err)
 	}
-	if masterKey != "" && a.APIKeyHash != hashSecret(masterKey) {
+	if masterKey != "" && !secretEqual(a.APIKeyHash, hashSecret(masterKey)) {
 		a.APIKey, a.APIKeyHash, a.UpdatedAt = masterKey, hashSecret(masterKey), s.Now()
 		if err := s.withTx(ctx, func(q *store.Q) error { return q.UpdateAccount(ctx, a) }); err != nil {
 			return nil, false, err

@@ -150,8 +150,14 @@ func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
 // re-writes), with jittered exponential backoff, at most MaxAttempts times.
 // A commit whose outcome is unknown is reported as unavailable, never as
 // success.
+//
+// An unreachable database is retried only within unavailableRetryWindow
+// of the first attempt: long enough to ride over a failover or a dropped
+// pooled connection, short enough that a request fails fast (503) while
+// the database is down instead of queueing behind timeouts.
 func (s *Service) withTx(ctx context.Context, fn func(q *store.Q) error) error {
 	var err error
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		err = s.db.Tx(ctx, fn)
 		if err == nil {
@@ -159,6 +165,9 @@ func (s *Service) withTx(ctx context.Context, fn func(q *store.Q) error) error {
 			return nil
 		}
 		if !store.IsRetryable(err) || attempt+1 >= s.cfg.MaxAttempts || ctx.Err() != nil {
+			break
+		}
+		if store.IsUnavailable(err) && time.Since(start) > unavailableRetryWindow {
 			break
 		}
 		s.Retries.Add(1)
@@ -172,6 +181,10 @@ func (s *Service) withTx(ctx context.Context, fn func(q *store.Q) error) error {
 	}
 	return s.contextError(ctx, store.Final(err))
 }
+
+// unavailableRetryWindow bounds how long withTx keeps retrying a
+// transaction that failed because the database could not be reached.
+const unavailableRetryWindow = time.Second
 
 // contextError turns a cancelled or timed-out request into a clean error.
 func (s *Service) contextError(ctx context.Context, err error) error {

@@ -36,6 +36,13 @@ func IsRetryable(err error) bool {
 	return errors.As(err, &r)
 }
 
+// IsUnavailable reports a retryable error caused by an unreachable
+// database (as opposed to a deadlock or a lost race).
+func IsUnavailable(err error) bool {
+	var r *RetryableError
+	return errors.As(err, &r) && r.Unavailable
+}
+
 // Final turns an error that is still retryable after the last attempt into
 // the domain error a caller sees: 503 datastore_unreachable, or a conflict.
 func Final(err error) error {

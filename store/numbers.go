@@ -335,6 +335,19 @@ func (c *NumberChanges) Empty() bool {
 
 const writeBatch = 200
 
+// rowsPerInsert is how many rows one multi-row INSERT carries. On MySQL
+// bigger is better (fewer round trips). The pure-Go SQLite driver binds
+// parameters with a linear search per parameter (quadratic in the
+// statement's parameter count), so there an INSERT is kept near 400
+// parameters: a 100,000-number import is several times faster with 25-row
+// statements than with 200-row ones.
+func (q *Q) rowsPerInsert(mysqlRows, columns int) int {
+	if q.dialect == SQLite {
+		return max(1, 400/columns)
+	}
+	return mysqlRows
+}
+
 // numberColumns are the columns an update rewrites (everything but the key
 // and the creation time).
 var numberColumns = []string{
@@ -352,7 +365,7 @@ var numberColumns = []string{
 func (q *Q) ApplyNumberChanges(ctx context.Context, c NumberChanges) error {
 	g := q.g.WithContext(ctx)
 	if len(c.Insert) > 0 {
-		if err := g.CreateInBatches(c.Insert, writeBatch).Error; err != nil {
+		if err := g.CreateInBatches(c.Insert, q.rowsPerInsert(writeBatch, 18)).Error; err != nil {
 			e := translate(err)
 			if models.ErrorReason(e) == "duplicate" {
 				return &RetryableError{Err: err}
@@ -365,7 +378,7 @@ func (q *Q) ApplyNumberChanges(ctx context.Context, c NumberChanges) error {
 			Columns:   []clause.Column{{Name: "number"}},
 			DoUpdates: clause.AssignmentColumns(numberColumns),
 		})
-		if err := up.CreateInBatches(c.Update, writeBatch).Error; err != nil {
+		if err := up.CreateInBatches(c.Update, q.rowsPerInsert(writeBatch, 18)).Error; err != nil {
 			return translate(err)
 		}
 	}
@@ -375,7 +388,7 @@ func (q *Q) ApplyNumberChanges(ctx context.Context, c NumberChanges) error {
 		}
 	}
 	if len(c.Events) > 0 {
-		if err := g.CreateInBatches(c.Events, 500).Error; err != nil {
+		if err := g.CreateInBatches(c.Events, q.rowsPerInsert(500, 12)).Error; err != nil {
 			return translate(err)
 		}
 	}

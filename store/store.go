@@ -109,8 +109,10 @@ func ParseDSN(s string) (Config, error) {
 // foreign keys on, WAL (readers never block the writer), a busy timeout, and
 // _txlock=immediate so read-then-write transactions take the write lock at
 // BEGIN instead of failing with SQLITE_BUSY under contention.
+// temp_store(MEMORY) keeps statement journals (multi-row INSERTs) off
+// disk: a bulk import spends a quarter of its time writing them otherwise.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }
 
 // applyMySQLDefaults sets what numberd relies on: UTC times, utf8mb4,
@@ -120,7 +122,7 @@ func applyMySQLDefaults(cfg *gomysql.Config, q url.Values) error {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.ClientFoundRows = true
-	cfg.Timeout = 3 * time.Second
+	cfg.Timeout = 2 * time.Second
 	cfg.ReadTimeout = 30 * time.Second
 	cfg.WriteTimeout = 30 * time.Second
 	cfg.Params = map[string]string{"charset": "utf8mb4"}
@@ -177,6 +179,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 		}
 		dialector = sqlite.Open(cfg.DSN)
 	case MySQL:
+		// The driver reports dropped connections on its own logger (the
+		// standard library's, on stderr by default): route it to ours. The
+		// setting is process-wide; numberd opens one database.
+		gomysql.SetLogger(driverLogger{lg})
 		dialector = mysql.New(mysql.Config{DSN: cfg.DSN, DefaultStringSize: 191})
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", cfg.Dialect)
@@ -228,6 +234,13 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// driverLogger adapts slog to the MySQL driver's Print logger.
+type driverLogger struct{ l *slog.Logger }
+
+func (d driverLogger) Print(v ...any) {
+	d.l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

@@ -110,9 +110,17 @@ func newEnv(tb testing.TB, dsn string, opts []Option) *Env {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", rest.NewHandler(svc, rest.Config{Version: "test"}))
+	api := rest.NewHandler(svc, rest.Config{Version: "test"})
 	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{Introspection: true}))
-	e := &Env{T: tb, DB: db, Svc: svc, Handler: mux, DSN: dsn, opts: opts, names: map[string]string{}}
+	// As server/http.go: every /v2/ path reaches the REST handler as sent.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	e := &Env{T: tb, DB: db, Svc: svc, Handler: root, DSN: dsn, opts: opts, names: map[string]string{}}
 	e.Master = e.Login(MasterKey)
 	e.Master.APIKey, e.Master.Name = MasterKey, "master"
 	e.Name(e.Master.ID, "{MASTER_ID}")
