@@ -142,7 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("--listen %s: %v", c.Listen, err)
 	}
-	log.Info("numberd serving", "addr", ln.Addr().String(), "db", db.Dialect(), "version", version)
+	log.Info("numberd serving", "addr", ln.Addr().String(), "db", db.Dialect(), "galera_causal_reads", db.Galera, "version", version)
 	if h.listening != nil {
 		h.listening(ln.Addr().String())
 	}

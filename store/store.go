@@ -37,6 +37,9 @@ type DB struct {
 	dialect string
 	// Stats counts statements; tests use it to prove query counts.
 	Stats *StatementCounter
+	// Galera: the server is a Galera node, and numberd's sessions use causal
+	// reads (wsrep_sync_wait=1).
+	Galera bool
 
 	faultsOnce sync.Once
 	faults     *faults
@@ -57,6 +60,17 @@ type Config struct {
 	Dialect string
 	DSN     string // driver DSN
 	Path    string // SQLite file path
+
+	causalReads bool // the DSN asks a Galera node for causal reads
+}
+
+// isGaleraNode reports a MariaDB/MySQL server that is a Galera cluster node.
+func isGaleraNode(ctx context.Context, db *sql.DB) (bool, error) {
+	var on sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT @@global.wsrep_on").Scan(&on); err != nil {
+		return false, err // plain MySQL has no such variable
+	}
+	return on.String == "1" || strings.EqualFold(on.String, "ON"), nil
 }
 
 // ParseDSN parses numberd's --db syntax: "sqlite:<path>" or
@@ -233,6 +247,29 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: foreign keys are off (DSN pragmas not applied)")
 		}
 	}
+	if cfg.Dialect == MySQL && !cfg.causalReads {
+		if galera, err := isGaleraNode(pctx, sqlDB); err == nil && galera {
+			// A Galera node applies other nodes' commits asynchronously: a
+			// read may miss a write another instance just committed through
+			// another node. Causal reads (wsrep_sync_wait=1) make every read
+			// wait until the node has applied what was committed before it,
+			// so numberd reads its own writes across instances.
+			sqlDB.Close()
+			gc, err := gomysql.ParseDSN(cfg.DSN)
+			if err != nil {
+				return nil, err
+			}
+			if gc.Params == nil {
+				gc.Params = map[string]string{}
+			}
+			if _, set := gc.Params["wsrep_sync_wait"]; !set {
+				gc.Params["wsrep_sync_wait"] = "1"
+			}
+			cfg.DSN, cfg.causalReads = gc.FormatDSN(), true
+			return Open(ctx, cfg, opts)
+		}
+	}
+	db.Galera = cfg.causalReads
 	return db, nil
 }
 

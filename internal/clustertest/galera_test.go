@@ -3,6 +3,8 @@
 package clustertest
 
 import (
+	"os"
+	"strings"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -103,10 +105,18 @@ func TestGalera(t *testing.T) {
 	bin := buildNumberd(t)
 	const key = "galera-master-key"
 	inst := make([]*Numberd, 3)
+	logs := t.TempDir()
 	for i, nd := range c.Nodes { // the first start migrates; then the others
-		inst[i] = StartNumberd(t, bin, nd.DSN("numberd"), key, filepath.Join(t.TempDir(), fmt.Sprintf("numberd%d.log", i)))
+		inst[i] = StartNumberd(t, bin, nd.DSN("numberd"), key, filepath.Join(logs, fmt.Sprintf("numberd%d.log", i)))
+		b, _ := os.ReadFile(filepath.Join(logs, fmt.Sprintf("numberd%d.log", i)))
+		if !strings.Contains(string(b), `"galera_causal_reads":true`) {
+			t.Errorf("numberd %d did not turn causal reads on against a Galera node:\n%s", i, b)
+		}
 	}
 	t.Logf("cluster of 3 up; numberd on %s, %s, %s", inst[0].Base, inst[1].Base, inst[2].Base)
+	// Every request below alternates instances on purpose: what one instance
+	// commits, the next one must read (numberd turns on causal reads on a
+	// Galera node).
 
 	auth := must(t, call("PUT", inst[0].Base+"/v2/api_auth", "", map[string]any{"data": map[string]any{"api_key": key}}), 201, "api_auth")
 	mtok, master := auth.body["auth_token"].(string), dataOf(auth)["account_id"].(string)
