@@ -179,7 +179,7 @@ func TestFault_MariaDBStopsMidTraffic(t *testing.T) {
 		{"SIGTERM (shutdown)", func() { m.Stop(syscall.SIGTERM) }, m.Start, 2 * time.Second},
 		// A frozen server accepts connections and never answers: requests
 		// are bounded by readTimeout (3 s here) plus little else.
-		{"SIGSTOP (frozen)", func() { m.Signal(syscall.SIGSTOP) }, func() { m.Signal(syscall.SIGCONT) }, 5 * time.Second},
+		{"SIGSTOP (frozen)", m.Freeze, func() { m.Signal(syscall.SIGCONT) }, 5 * time.Second},
 	}
 	for _, ph := range phases {
 		tDown := time.Now()

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -131,6 +132,34 @@ func (s *Server) Signal(sig syscall.Signal) {
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		s.tb.Fatalf("signal mariadbd: %v", err)
 	}
+}
+
+// Freeze stops the server with SIGSTOP and returns once every one of its
+// threads is stopped (the signal is delivered asynchronously: a query could
+// still be answered a moment after kill returns).
+func (s *Server) Freeze() {
+	s.tb.Helper()
+	s.Signal(syscall.SIGSTOP)
+	tasks := fmt.Sprintf("/proc/%d/task", s.cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		entries, err := os.ReadDir(tasks)
+		if err != nil {
+			return
+		}
+		all := true
+		for _, e := range entries {
+			b, err := os.ReadFile(tasks + "/" + e.Name() + "/stat")
+			// The state is the field after the parenthesised command name.
+			if i := strings.LastIndexByte(string(b), ')'); err == nil && i >= 0 && i+2 < len(b) && b[i+2] != 'T' && b[i+2] != 't' {
+				all = false
+				break
+			}
+		}
+		if all {
+			return
+		}
+	}
+	s.tb.Fatal("mariadbd did not stop on SIGSTOP")
 }
 
 // Stop sends sig (SIGTERM: a clean shutdown; SIGKILL: a crash) and waits
