@@ -26,6 +26,9 @@ type Config struct {
 	MaxBodyBytes  int64
 	DrainTimeout  time.Duration
 	DBMaxConns    int
+	// PProf, when set, is the address of a separate listener serving
+	// net/http/pprof (off by default: profiles expose internals).
+	PProf string
 	// GraphQL
 	Introspection   bool
 	GraphQLMaxFirst int
@@ -70,6 +73,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		}},
 		{"drain-timeout", "NUMBERD_DRAIN_TIMEOUT", "how long SIGTERM waits for in-flight requests", "15s", durationInto(&c.DrainTimeout)},
 		{"db-max-conns", "NUMBERD_DB_MAX_CONNS", "database connection pool size (0: 8 for SQLite, 32 for MySQL)", "0", intInto(&c.DBMaxConns)},
+		{"pprof", "NUMBERD_PPROF", "address of a separate listener serving /debug/pprof/ (empty: off)", "", func(v string) error { c.PProf = v; return nil }},
 		{"graphql-introspection", "NUMBERD_GRAPHQL_INTROSPECTION", "allow GraphQL introspection (the playground needs it)", "true", boolInto(&c.Introspection)},
 		{"graphql-max-first", "NUMBERD_GRAPHQL_MAX_FIRST", "largest page a GraphQL connection returns", "100", intInto(&c.GraphQLMaxFirst)},
 		{"graphql-max-cost", "NUMBERD_GRAPHQL_MAX_COST", "largest GraphQL query complexity", "20000", intInto(&c.GraphQLMaxCost)},
