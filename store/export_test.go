@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Test hooks for the external store_test package.
@@ -48,4 +49,14 @@ func (db *DB) QueryPlan(ctx context.Context, query string, args ...any) ([]strin
 		out = append(out, r.Detail)
 	}
 	return out, err
+}
+
+// NumberSelectColumns returns the columns reads scan, without the "n."
+// alias.
+func NumberSelectColumns() []string {
+	var out []string
+	for _, c := range strings.Split(numberSelect, ",") {
+		out = append(out, strings.TrimPrefix(strings.TrimSpace(c), "n."))
+	}
+	return out
 }

@@ -3,8 +3,12 @@ package store_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"gorm.io/gorm/schema"
+
+	"numberd/models"
 	"numberd/store"
 	"numberd/store/storetest"
 )
@@ -56,5 +60,23 @@ func TestMigrate_NumberIndexes(t *testing.T) {
 		if strings.Contains(joined, "TEMP B-TREE") || !strings.Contains(joined, "idx_numbers_owner_number") {
 			t.Errorf("listing plan: %s", joined)
 		}
+	}
+}
+
+// TestNumberColumns: reads scan numbers by hand; the column list must name
+// every stored field of models.Number, in the order of the struct.
+func TestNumberColumns(t *testing.T) {
+	sch, err := schema.Parse(&models.Number{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range sch.Fields {
+		if f.DBName != "" {
+			want = append(want, f.DBName)
+		}
+	}
+	if got := store.NumberSelectColumns(); !slices.Equal(got, want) {
+		t.Fatalf("store reads %v\nmodels.Number stores %v", got, want)
 	}
 }
