@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 TESTFLAGS ?= -race -shuffle=on -count=1 -timeout 20m
 
-.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench db-up clean docs-assets
+.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench bench-tool bench-data bench-http db-up clean docs-assets
 
 run:
 	$(GO) run ./server
@@ -70,6 +70,25 @@ docs-assets:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./service/...
+
+# The million-number benchmark (README, "Performance"): numberd against a
+# database/sql baseline on SQLite and MariaDB. BENCH_DBS lists the engines
+# (numberd --db values); the data sets are built when missing.
+# BENCH_FLAGS passes options (-duration 10s -c 16 -quick -profile DIR ...).
+BENCH_SQLITE ?= sqlite:./data/bench/numberd.db
+BENCH_MYSQL  ?= mysql://root@127.0.0.1:3306/numberd_bench
+BENCH_DBS    ?= $(BENCH_SQLITE) $(BENCH_MYSQL)
+BENCH_FLAGS  ?=
+BENCH_MD     ?= data/bench/results.md
+
+bench-tool: build
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/numberd-bench ./bench
+
+bench-data: bench-tool
+	@for db in $(BENCH_DBS); do bin/numberd-bench data -db $$db || exit 1; done
+
+bench-http: bench-tool
+	bin/numberd-bench run -numberd bin/numberd $(foreach db,$(BENCH_DBS),-db $(db)) -markdown $(BENCH_MD) $(BENCH_FLAGS)
 
 db-up:
 	docker compose up -d mysql

@@ -26,6 +26,7 @@ type stats struct {
 	elapsed              time.Duration
 	lat                  []time.Duration
 	firstErr             string
+	cpu                  time.Duration // the server's CPU time over the phase
 }
 
 func (s *stats) add(o *stats) {
@@ -33,6 +34,7 @@ func (s *stats) add(o *stats) {
 	s.errors += o.errors
 	s.conflicts += o.conflicts
 	s.elapsed += o.elapsed
+	s.cpu += o.cpu
 	s.lat = append(s.lat, o.lat...)
 	if s.firstErr == "" {
 		s.firstErr = o.firstErr
@@ -44,6 +46,14 @@ func (s *stats) rps() float64 {
 		return 0
 	}
 	return float64(s.n) / s.elapsed.Seconds()
+}
+
+// cpuPerReq is the server's CPU time per request.
+func (s *stats) cpuPerReq() time.Duration {
+	if s.n == 0 || s.cpu == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(s.n)
 }
 
 func (s *stats) pct(p float64) time.Duration {

@@ -12,7 +12,7 @@ func printRow(r *row) {
 	fmt.Println("   " + strings.Join(cells(r), " | "))
 }
 
-var header = []string{"scenario", "numberd req/s", "p50", "p99", "errors", "baseline req/s", "p50", "p99", "numberd ÷ baseline", "same answer", "numberd peak RSS", "load (1 min)"}
+var header = []string{"scenario", "numberd req/s", "p50", "p99", "errors", "CPU/req", "baseline req/s", "p50", "p99", "CPU/req", "numberd ÷ baseline", "same answer", "numberd peak RSS", "load (1 min)"}
 
 // cells renders one row of the table.
 func cells(r *row) []string {
@@ -22,19 +22,19 @@ func cells(r *row) []string {
 		if r.numberd.conflicts > 0 {
 			errs += fmt.Sprintf(" (+%d conflicts)", r.numberd.conflicts)
 		}
-		c = append(c, fmt.Sprintf("%.0f", r.numberd.rps()), fmtDur(r.numberd.pct(0.50)), fmtDur(r.numberd.pct(0.99)), errs)
+		c = append(c, fmt.Sprintf("%.0f", r.numberd.rps()), fmtDur(r.numberd.pct(0.50)), fmtDur(r.numberd.pct(0.99)), errs, fmtDur(r.numberd.cpuPerReq()))
 	} else {
-		c = append(c, r.note, "", "", "")
+		c = append(c, r.note, "", "", "", "")
 	}
 	if r.baseline != nil {
-		c = append(c, fmt.Sprintf("%.0f", r.baseline.rps()), fmtDur(r.baseline.pct(0.50)), fmtDur(r.baseline.pct(0.99)))
+		c = append(c, fmt.Sprintf("%.0f", r.baseline.rps()), fmtDur(r.baseline.pct(0.50)), fmtDur(r.baseline.pct(0.99)), fmtDur(r.baseline.cpuPerReq()))
 		if r.numberd != nil && r.baseline.rps() > 0 {
 			c = append(c, fmt.Sprintf("%.0f %%", 100*r.numberd.rps()/r.baseline.rps()))
 		} else {
 			c = append(c, "n/a")
 		}
 	} else {
-		c = append(c, "-", "", "", "-")
+		c = append(c, "-", "", "", "", "-")
 	}
 	c = append(c, r.same)
 	if r.rssKB > 0 {

@@ -385,12 +385,21 @@ func (e *engineRun) scenarios() []scenario {
 			return request{"POST", "/graphql", gql("List", gqlList, map[string]any{"a": e.info.Bigco, "after": cursor})}
 		})},
 		{"search-prefix", e.readScenario("search", func(int) request {
-			return request{"GET", pn(e.info.Master) + "?prefix=415555&quantity=50", nil}
+			return request{"GET", pn(e.info.Master) + "?prefix=" + e.searchPrefix()[2:] + "&quantity=50", nil}
 		})},
 		{"store-prefix-scan", e.storePrefixScan},
 		{"write-mix", e.writeMix},
 		{"put-collection", e.putCollection},
 	}
+}
+
+// driveServer is drive, also measuring the CPU time the server process
+// (pid) spent meanwhile.
+func driveServer(ctx context.Context, pid, conc int, dur time.Duration, op opFunc) *stats {
+	c0 := procCPU(pid)
+	st := drive(ctx, conc, dur, op)
+	st.cpu = procCPU(pid) - c0
+	return st
 }
 
 // readScenario measures a read on numberd and on the baseline, alternating.
@@ -442,14 +451,14 @@ func (e *engineRun) readScenario(kind string, mk func(w int) request) func(ctx c
 					return
 				}
 				stop := e.profile(ctx, round, per)
-				r.numberd.add(drive(ctx, e.c.conc, per, op(ndBase)))
+				r.numberd.add(driveServer(ctx, e.nd.pid(), e.c.conc, per, op(ndBase)))
 				stop()
 			}
 			if round%2 == 0 {
 				runND()
-				r.baseline.add(drive(ctx, e.c.conc, per, op(blBase)))
+				r.baseline.add(driveServer(ctx, e.bl.pid(), e.c.conc, per, op(blBase)))
 			} else {
-				r.baseline.add(drive(ctx, e.c.conc, per, op(blBase)))
+				r.baseline.add(driveServer(ctx, e.bl.pid(), e.c.conc, per, op(blBase)))
 				runND()
 			}
 		}
@@ -590,19 +599,29 @@ func diff(path string, a, b any) string {
 	return ""
 }
 
+// searchPrefix is the 6-digit NANP prefix searched: +1415555, or the first
+// block's when the data set is too small to hold it.
+func (e *engineRun) searchPrefix() string {
+	const block = 4*10 + 4 // 415 is npas[4], 555 is nxxs[4]
+	if e.pool > block*blockSize {
+		return numberAt(block * blockSize)[:8]
+	}
+	return numberAt(0)[:8]
+}
+
 // storePrefixScan times the store's range scan for a 6-digit prefix
 // (available numbers starting with +1415555), in this process: what a
 // prefix search costs the database through numberd's store layer.
 func (e *engineRun) storePrefixScan(ctx context.Context) (*row, error) {
 	q := e.db.Q()
-	f := store.NumberQuery{Prefix: "+1415555", States: []models.State{models.StateAvailable}, Limit: 50}
+	f := store.NumberQuery{Prefix: e.searchPrefix(), States: []models.State{models.StateAvailable}, Limit: 50}
 	op := func(ctx context.Context, w, i int) (outcome, string) {
 		rows, err := q.FindNumbers(ctx, f)
 		if err != nil {
 			return errorOutcome, err.Error()
 		}
 		if len(rows) == 0 {
-			return errorOutcome, "no available number with prefix +1415555"
+			return errorOutcome, "no available number with prefix " + f.Prefix
 		}
 		return okOutcome, ""
 	}
@@ -660,7 +679,7 @@ func (e *engineRun) writeMix(ctx context.Context) (*row, error) {
 	}
 	e.beginNumberdPhase()
 	stop := e.profile(ctx, 0, e.c.dur)
-	st := drive(ctx, e.c.conc, e.c.dur, op)
+	st := driveServer(ctx, e.nd.pid(), e.c.conc, e.c.dur, op)
 	stop()
 	// Finish the cycles cut off by the deadline, so every pool number is
 	// available again for the next run.
@@ -722,7 +741,7 @@ func (e *engineRun) putCollection(ctx context.Context) (*row, error) {
 	}
 	e.beginNumberdPhase()
 	stop := e.profile(ctx, 0, e.c.dur)
-	st := drive(ctx, e.c.conc, e.c.dur, op)
+	st := driveServer(ctx, e.nd.pid(), e.c.conc, e.c.dur, op)
 	stop()
 	rss := e.endNumberdPhase()
 	// Remove what was created (an interrupted request may have created
