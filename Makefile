@@ -9,7 +9,7 @@ TESTFLAGS ?= -race -shuffle=on -count=1 -timeout 20m
 
 FUZZTIME ?= 30s
 
-.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench bench-import fuzz db-up clean docs-assets playground-assets
+.PHONY: run build test test-sqlite test-mysql test-galera generate check-generated lint lint-imports bench bench-import bench-tool bench-data bench-http fuzz db-up clean docs-assets playground-assets
 
 run:
 	$(GO) run ./server
@@ -87,6 +87,25 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPathNumber$$' -fuzztime $(FUZZTIME) ./rest/
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler_NumberPath$$' -fuzztime $(FUZZTIME) ./rest/
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler_Body$$' -fuzztime $(FUZZTIME) ./rest/
+
+# The million-number benchmark (README, "Performance"): numberd against a
+# database/sql baseline on SQLite and MariaDB. BENCH_DBS lists the engines
+# (numberd --db values); the data sets are built when missing.
+# BENCH_FLAGS passes options (-duration 10s -c 16 -quick -profile DIR ...).
+BENCH_SQLITE ?= sqlite:./data/bench/numberd.db
+BENCH_MYSQL  ?= mysql://root@127.0.0.1:3306/numberd_bench
+BENCH_DBS    ?= $(BENCH_SQLITE) $(BENCH_MYSQL)
+BENCH_FLAGS  ?=
+BENCH_MD     ?= data/bench/results.md
+
+bench-tool: build
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/numberd-bench ./bench
+
+bench-data: bench-tool
+	@for db in $(BENCH_DBS); do bin/numberd-bench data -db $$db || exit 1; done
+
+bench-http: bench-tool
+	bin/numberd-bench run -numberd bin/numberd $(foreach db,$(BENCH_DBS),-db $(db)) -markdown $(BENCH_MD) $(BENCH_FLAGS)
 
 db-up:
 	docker compose up -d mysql

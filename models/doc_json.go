@@ -44,12 +44,31 @@ func (d *Doc) Scan(src any) error {
 	default:
 		return fmt.Errorf("doc: cannot scan %T", src)
 	}
+	if isEmptyJSON(b, '{', '}') {
+		// Most stored docs are empty: skip the decoder (a read of a number
+		// scans three docs).
+		*d = Doc{}
+		return nil
+	}
 	x, err := DecodeDoc(b)
 	if err != nil {
 		return err
 	}
 	*d = x
 	return nil
+}
+
+// isEmptyJSON reports b is empty, null, or an empty object/array (open,
+// close) with nothing but spaces inside.
+func isEmptyJSON(b []byte, open, close byte) bool {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0, string(b) == "null":
+		return true
+	case len(b) >= 2 && b[0] == open && b[len(b)-1] == close:
+		return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+	}
+	return false
 }
 
 // Value implements driver.Valuer.
@@ -170,6 +189,10 @@ func (l *StringList) Scan(src any) error {
 	}
 	if len(b) == 0 {
 		*l = nil
+		return nil
+	}
+	if string(b) == "[]" {
+		*l = StringList{}
 		return nil
 	}
 	var s []string

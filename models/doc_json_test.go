@@ -247,3 +247,26 @@ func TestStringList(t *testing.T) {
 		t.Error("Contains is wrong")
 	}
 }
+
+// The scanners' fast path for empty values answers what decoding does.
+func TestScan_EmptyValues(t *testing.T) {
+	for _, src := range []any{nil, "", "{}", " { } ", "null", []byte("{}")} {
+		var d models.Doc
+		if err := d.Scan(src); err != nil || d == nil || len(d) != 0 {
+			t.Errorf("Doc.Scan(%q) = %v, %v; want an empty non-nil Doc", src, d, err)
+		}
+	}
+	var d models.Doc
+	if err := d.Scan(`{"a":1}`); err != nil || d["a"] != json.Number("1") {
+		t.Errorf(`Doc.Scan({"a":1}) = %v, %v`, d, err)
+	}
+	for _, tc := range []struct {
+		src     any
+		wantNil bool
+	}{{nil, true}, {"", true}, {"null", true}, {"[]", false}, {[]byte("[]"), false}, {" [ ] ", false}} {
+		var l models.StringList
+		if err := l.Scan(tc.src); err != nil || (l == nil) != tc.wantNil || len(l) != 0 {
+			t.Errorf("StringList.Scan(%q) = %#v, %v", tc.src, l, err)
+		}
+	}
+}

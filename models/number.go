@@ -34,8 +34,8 @@ func IsLocalCarrier(c string) bool { return c == CarrierLocal || c == CarrierMDN
 // globally unique, the same key as the REST paths, and no reliance on
 // AUTO_INCREMENT (which multi-primary clusters do not order).
 type Number struct {
-	Number string `gorm:"primaryKey;size:20"`
-	State  State  `gorm:"size:16;not null;index:idx_numbers_state_number,priority:1"`
+	Number string `gorm:"primaryKey;size:20;index:idx_numbers_owner_number,priority:2;index:idx_numbers_state_number,priority:2"`
+	State  State  `gorm:"size:16;not null;index:idx_numbers_state_number,priority:1;index:idx_numbers_owner_state,priority:2"`
 	// AssignedTo is the owning account id, "" when unowned.
 	AssignedTo           string     `gorm:"size:32;not null;default:'';index:idx_numbers_owner_number,priority:1;index:idx_numbers_owner_state,priority:1"`
 	PreviouslyAssignedTo string     `gorm:"size:32;not null;default:''"`

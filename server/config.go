@@ -35,6 +35,9 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
 	// rate-limiting api_auth per client address.
 	TrustedProxies []netip.Prefix
+	// PProf, when set, is the address of a separate listener serving
+	// net/http/pprof (off by default: profiles expose internals).
+	PProf string
 	// GraphQL
 	Introspection     bool
 	GraphQLMaxFirst   int
@@ -89,6 +92,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		{"metrics", "NUMBERD_METRICS", "serve Prometheus metrics at /metrics", "true", boolInto(&c.Metrics)},
 		{"trusted-proxies", "NUMBERD_TRUSTED_PROXIES", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: X-Forwarded-For is ignored)", "", prefixesInto(&c.TrustedProxies)},
 		{"db-max-conns", "NUMBERD_DB_MAX_CONNS", "database connection pool size (0: 8 for SQLite, 32 for MySQL)", "0", intInto(&c.DBMaxConns)},
+		{"pprof", "NUMBERD_PPROF", "address of a separate listener serving /debug/pprof/ (empty: off)", "", func(v string) error { c.PProf = v; return nil }},
 		{"graphql-introspection", "NUMBERD_GRAPHQL_INTROSPECTION", "allow GraphQL introspection (the playground needs it)", "true", boolInto(&c.Introspection)},
 		{"graphql-max-first", "NUMBERD_GRAPHQL_MAX_FIRST", "largest page a GraphQL connection returns", "100", intInto(&c.GraphQLMaxFirst)},
 		{"graphql-max-cost", "NUMBERD_GRAPHQL_MAX_COST", "largest GraphQL query complexity", "20000", intInto(&c.GraphQLMaxCost)},

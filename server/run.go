@@ -146,6 +146,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if h.listening != nil {
 		h.listening(ln.Addr().String())
 	}
+	if c.PProf != "" {
+		stopPProf, err := servePProf(c.PProf, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPProf()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

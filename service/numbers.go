@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -366,12 +367,24 @@ func (s *Service) cascadeCount(ctx context.Context, acct *models.Account) (int64
 	if n, ok := s.counts.get(acct.Path, now, gen); ok {
 		return n, nil
 	}
-	n, err := s.db.Q().CountNumbers(ctx, store.NumberQuery{OwnerSubtree: acct.Path})
+	// One count per subtree at a time: when the cached figure expires under
+	// load, concurrent listings wait for the same count instead of each
+	// counting the subtree again.
+	v, err, _ := s.countFlight.Do(fmt.Sprint(gen, "/", acct.Path), func() (any, error) {
+		if n, ok := s.counts.get(acct.Path, s.Now(), gen); ok {
+			return n, nil
+		}
+		n, err := s.db.Q().CountNumbers(context.WithoutCancel(ctx), store.NumberQuery{OwnerSubtree: acct.Path})
+		if err != nil {
+			return int64(0), err
+		}
+		s.counts.put(acct.Path, n, now.Add(5*time.Second), gen)
+		return n, nil
+	})
 	if err != nil {
 		return 0, s.read(ctx, err)
 	}
-	s.counts.put(acct.Path, n, now.Add(5*time.Second), gen)
-	return n, nil
+	return v.(int64), nil
 }
 
 // AvailableFeatures returns the features the caller could enable on n

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"golang.org/x/sync/singleflight"
 
 	"numberd/models"
 	"numberd/store"
@@ -84,6 +85,8 @@ type Service struct {
 	counts   *ttlCache[int64]
 	// events follows number_events for live subscriptions.
 	events *follower
+	// countFlight runs one subtree count at a time per subtree.
+	countFlight singleflight.Group
 	// writes counts this instance's committed writes; cached derived data
 	// (counts) is dropped when it moves.
 	writes atomic.Int64

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -86,6 +87,55 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// 3 is reserved: number search and discovery.
+	{4, "numbers: two-column listing indexes", func(m gorm.Migrator) error {
+		return fixNumberIndexes(m)
+	}},
+}
+
+// numberIndexes are the numbers table's secondary indexes with their
+// columns, as models.Number declares them. Step 1 of databases created
+// before step 4 made each of them on its first column only: on SQLite,
+// whose secondary indexes end with the rowid rather than the primary key,
+// an account's listing then read and sorted every number of the account
+// for each page (a million-number account: seconds per page). InnoDB
+// appends the primary key to secondary indexes, so MySQL only gains the
+// state column of idx_numbers_owner_state.
+var numberIndexes = []struct {
+	name    string
+	columns []string
+}{
+	{"idx_numbers_owner_number", []string{"assigned_to", "number"}},
+	{"idx_numbers_owner_state", []string{"assigned_to", "state"}},
+	{"idx_numbers_state_number", []string{"state", "number"}},
+}
+
+// fixNumberIndexes rebuilds each index of numberIndexes whose columns
+// differ from its declaration (idempotent: a correct index is left alone).
+func fixNumberIndexes(m gorm.Migrator) error {
+	have, err := m.GetIndexes(&models.Number{})
+	if err != nil {
+		return err
+	}
+	cols := map[string][]string{}
+	for _, ix := range have {
+		cols[ix.Name()] = ix.Columns()
+	}
+	for _, ix := range numberIndexes {
+		got, exists := cols[ix.name]
+		if exists && slices.Equal(got, ix.columns) {
+			continue
+		}
+		if exists {
+			if err := m.DropIndex(&models.Number{}, ix.name); err != nil {
+				return err
+			}
+		}
+		if err := m.CreateIndex(&models.Number{}, ix.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // numberSortIndexes declares the indexes of migration 2 on the numbers
