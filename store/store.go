@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -195,8 +196,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 	case MySQL:
 		// The driver reports dropped connections on its own logger (the
 		// standard library's, on stderr by default): route it to ours. The
-		// setting is process-wide; numberd opens one database.
-		gomysql.SetLogger(driverLogger{lg})
+		// driver's logger is process-wide, so it is installed once and
+		// follows the logger of the latest Open (numberd opens one database).
+		driverLog.Store(lg)
+		driverLogOnce.Do(func() { gomysql.SetLogger(driverLogger{}) })
 		dialector = mysql.New(mysql.Config{DSN: cfg.DSN, DefaultStringSize: 191})
 	default:
 		return nil, fmt.Errorf("unknown dialect %q", cfg.Dialect)
@@ -274,10 +277,17 @@ func Open(ctx context.Context, cfg Config, opts Options) (*DB, error) {
 }
 
 // driverLogger adapts slog to the MySQL driver's Print logger.
-type driverLogger struct{ l *slog.Logger }
+var (
+	driverLog     atomic.Pointer[slog.Logger]
+	driverLogOnce sync.Once
+)
 
-func (d driverLogger) Print(v ...any) {
-	d.l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
+type driverLogger struct{}
+
+func (driverLogger) Print(v ...any) {
+	if l := driverLog.Load(); l != nil {
+		l.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
+	}
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
