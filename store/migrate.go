@@ -76,6 +76,17 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// 2 is reserved (issue 5).
+	{3, "accounts: carrier_modules and numbers_lookup", func(m gorm.Migrator) error {
+		for _, col := range []string{"CarrierModules", "NumbersLookup"} {
+			if !m.HasColumn(&models.Account{}, col) {
+				if err := m.AddColumn(&models.Account{}, col); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
 }
 
 // LatestVersion is the schema version this binary expects.
