@@ -17,6 +17,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"numberd/locality"
 	"numberd/models"
 	"numberd/store"
 )
@@ -46,6 +47,22 @@ type Config struct {
 	MaxAttempts int
 	// ListingLimit caps a paginate=false listing.
 	ListingLimit int
+
+	// Carriers is the system carrier list (Kazoo's
+	// number_manager.carrier_modules) used when the searching account's
+	// reseller names none. Carriers numberd does not have are ignored.
+	Carriers []string
+	// CarrierTimeout bounds each carrier call of a search, check or
+	// purchase (Kazoo's number_search_timeout_ms).
+	CarrierTimeout time.Duration
+	// DiscoveryTTL is how long a search result stays buyable.
+	DiscoveryTTL time.Duration
+	// AgingExpiry is how long a number rests in aging (Release.ShouldAge)
+	// before the sweeper makes it available again.
+	AgingExpiry time.Duration
+	// Classifiers are the number classes in evaluation order (nil: Kazoo's
+	// defaults).
+	Classifiers []*models.Classifier
 }
 
 // DefaultConfig returns production defaults.
@@ -61,6 +78,10 @@ func DefaultConfig() Config {
 		AuthBurst:      20,
 		MaxAttempts:    8,
 		ListingLimit:   50000,
+		Carriers:       []string{models.CarrierLocal, models.CarrierInventory},
+		CarrierTimeout: 5 * time.Second,
+		DiscoveryTTL:   models.DefaultDiscoveryTTL,
+		AgingExpiry:    90 * 24 * time.Hour,
 	}
 }
 
@@ -83,6 +104,14 @@ type Service struct {
 
 	idMu      sync.Mutex
 	idEntropy *ulid.MonotonicEntropy
+
+	// carriers are the carrier modules numberd has, by name.
+	carriers map[string]Carrier
+	// phonebook answers locality and prefix-by-city: the embedded data by
+	// default, an upstream when configured.
+	phonebook Phonebook
+	// book is the embedded number data (dial codes, search localities).
+	book *locality.Book
 }
 
 // Option customises New.
@@ -102,12 +131,25 @@ func New(db *store.DB, cfg Config, opts ...Option) *Service {
 		log:       slog.New(slog.DiscardHandler),
 		now:       time.Now,
 		idEntropy: ulid.Monotonic(rand.Reader, 0),
+		book:      locality.New(),
 	}
+	s.carriers = map[string]Carrier{
+		models.CarrierLocal:     &dbCarrier{s: s, name: models.CarrierLocal},
+		models.CarrierInventory: &dbCarrier{s: s, name: models.CarrierInventory},
+		models.CarrierReserved:  &reservedCarrier{s: s},
+	}
+	s.phonebook = embeddedPhonebook{s.book}
 	if s.cfg.MaxAttempts <= 0 {
 		s.cfg.MaxAttempts = 1
 	}
 	if s.cfg.DefaultCarrier == "" {
 		s.cfg.DefaultCarrier = models.CarrierLocal
+	}
+	if s.cfg.Classifiers == nil {
+		s.cfg.Classifiers = models.DefaultClassifiers()
+	}
+	if s.cfg.DiscoveryTTL <= 0 {
+		s.cfg.DiscoveryTTL = models.DefaultDiscoveryTTL
 	}
 	for _, o := range opts {
 		o(s)
