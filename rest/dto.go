@@ -104,5 +104,7 @@ func accountJSON(a *models.Account) map[string]any {
 	if a.ParentID != "" {
 		out["parent_id"] = a.ParentID
 	}
+	out["carrier_modules"] = nonNil(a.CarrierModules)
+	out["unauthorized_numbers_lookup"] = a.NumbersLookup
 	return out
 }

@@ -43,6 +43,11 @@ func (h *Handler) listNumbers(r *request) (*reply, error) {
 	if r.query("prefix") != "" {
 		return h.searchNumbers(r)
 	}
+	return h.listing(r)
+}
+
+// listing answers the account listing (also the reply of POST .../fix).
+func (h *Handler) listing(r *request) (*reply, error) {
 	lq, paginate := listQuery(r)
 	lq.Cascade = true
 	page, err := h.svc.ListNumbers(r.ctx(), r.account(), lq)

@@ -117,25 +117,26 @@ func countChanged(before []*models.Number, res []Result) int {
 
 // FixNumber repairs one number (POST .../phone_numbers/fix/{N}). Unlike
 // Kazoo the caller must be authorized over the number, and the answer is
-// the number after the repair (decisions.md 12). Errors: not_reconcilable,
-// not_found (also when the caller may not read it), forbidden.
-func (s *Service) FixNumber(ctx context.Context, accountID, raw string) (*models.Number, error) {
+// the number after the repair (decisions.md 12); changed reports whether
+// anything was repaired. Errors: not_reconcilable, not_found (also when
+// the caller may not read it), forbidden.
+func (s *Service) FixNumber(ctx context.Context, accountID, raw string) (n *models.Number, changed bool, err error) {
 	_, a, err := s.accountForCaller(ctx, accountID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	cur, err := s.readNumber(ctx, a, raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !models.CanWrite(a, cur) {
-		return nil, models.ErrForbidden("")
+		return nil, false, models.ErrForbidden("")
 	}
 	ownerDeleted := false
 	if cur.Assigned() {
 		owner, err := s.db.Q().AccountByID(ctx, cur.AssignedTo)
 		if err != nil && models.ErrorCode(err) != models.ENOTFOUND {
-			return nil, s.read(ctx, err)
+			return nil, false, s.read(ctx, err)
 		}
 		ownerDeleted = owner == nil || owner.Deleted()
 	}
@@ -149,10 +150,13 @@ func (s *Service) FixNumber(ctx context.Context, accountID, raw string) (*models
 		return s.fixNumber(c, ownerDeleted, now)
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if res[0].Err == errSkip {
-		return cur, nil // nothing to repair
+		return cur, false, nil // nothing to repair
 	}
-	return res[0].Number, res[0].Err
+	if res[0].Err != nil {
+		return nil, false, res[0].Err
+	}
+	return res[0].Number, countChanged([]*models.Number{cur}, res) > 0, nil
 }

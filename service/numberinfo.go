@@ -69,7 +69,9 @@ func (s *Service) ClassifyNumber(ctx context.Context, accountID, raw string) (*C
 
 // Classify returns the class of a number under the configured classifiers
 // (nil when none matches).
-func (s *Service) Classify(raw string) *models.Classifier { return models.Classify(s.cfg.Classifiers, raw) }
+func (s *Service) Classify(raw string) *models.Classifier {
+	return models.Classify(s.cfg.Classifiers, raw)
+}
 
 // Locality describes numbers (POST .../phone_numbers/locality): the
 // configured upstream phonebook, or the embedded data. The list is

@@ -104,8 +104,8 @@ func (q *Q) NumbersForUpdate(ctx context.Context, nums []string) (map[string]*mo
 // NumberQuery selects numbers for listings and searches. Rows come ordered
 // by number (keyset pagination: After / AtOrAfter), or descending with Desc.
 type NumberQuery struct {
-	Owner        string   // assigned_to equals
-	Owners       []string // assigned_to is one of these
+	Owner  string   // assigned_to equals
+	Owners []string // assigned_to is one of these
 	// OwnerDeleted keeps numbers whose owner account is deleted.
 	OwnerDeleted bool
 	OwnerSubtree string // assigned to an account in this subtree (an account path)
