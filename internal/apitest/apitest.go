@@ -63,13 +63,19 @@ type Option func(*service.Config)
 // unless an Option sets them.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
+	return NewWithService(tb, nil, opts...)
+}
+
+// NewWithService is New with service options (e.g. an upstream carrier).
+func NewWithService(tb testing.TB, svcOpts []service.Option, opts ...Option) *Env {
+	tb.Helper()
 	db := storetest.Open(tb)
 	cfg := service.DefaultConfig()
 	cfg.ActivateRate, cfg.AuthRate, cfg.AuthCacheTTL = 0, 0, 0
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svc := service.New(db, cfg)
+	svc := service.New(db, cfg, svcOpts...)
 	if _, _, err := svc.Bootstrap(context.Background(), MasterKey); err != nil {
 		tb.Fatal(err)
 	}
