@@ -2,8 +2,8 @@ package rest_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -461,7 +461,7 @@ func TestFix(t *testing.T) {
 	w.create(t, w.reseller, "+14155550100", nil)
 	w.create(t, gone, "+14155550200", nil)                                                                                // local: deleted when released
 	w.create(t, gone, "+14155550201", map[string]any{"create_with_state": "in_service", "carrier_name": "knm_inventory"}) // back to available
-	w.e.Client(gone.Token).Do("PUT", w.pn(gone)+"/%2B14155550202/port", nil).Expect(t, 201)                              // port_in: never touched
+	w.e.Client(gone.Token).Do("PUT", w.pn(gone)+"/%2B14155550202/port", nil).Expect(t, 201)                               // port_in: never touched
 	w.admin.Do("DELETE", "/v2/accounts/"+gone.ID, nil).Expect(t, 200)
 	// A stored feature that no longer matches the public fields.
 	ctx := context.Background()
