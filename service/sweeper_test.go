@@ -120,7 +120,9 @@ func TestSweeper_AgingOff(t *testing.T) {
 	s := service.New(db, service.DefaultConfig())
 	old := time.Now().UTC().Add(-1000 * time.Hour).Truncate(time.Millisecond)
 	n := &models.Number{Number: "+14175550000", State: models.StateAging, Carrier: "local", Features: models.Doc{}, Public: models.Doc{}, CreatedAt: old, UpdatedAt: old}
-	if err := db.Tx(ctx, func(q *store.Q) error { return q.ApplyNumberChanges(ctx, store.NumberChanges{Insert: []*models.Number{n}}) }); err != nil {
+	if err := db.Tx(ctx, func(q *store.Q) error {
+		return q.ApplyNumberChanges(ctx, store.NumberChanges{Insert: []*models.Number{n}})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := s.Sweep(ctx); err != nil || r.Aged != 0 {

@@ -138,7 +138,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		data := map[string]any{}
 		for _, n := range nums {
 			data[n] = map[string]any{"status": "success", "number": n, "e164_number": n, "country": "US",
-				"geocode": map[string]any{"locality": "California"},
+				"geocode":  map[string]any{"locality": "California"},
 				"locality": map[string]any{"locality": "Belvedere", "province": "CA", "postal_code": "94920", "type": "WIRELESS"},
 				"carrier":  map[string]any{"company": "T-Mobile USA Inc", "type": "WIRELESS"}}
 		}
