@@ -328,7 +328,7 @@ func (s *Service) acquireDiscoveries(ctx context.Context, a *models.Actor, acct 
 	if len(nums) == 0 {
 		return nil, nil
 	}
-	rows, err := s.db.Q().NumbersForUpdate(ctx, nums)
+	rows, err := s.db.Q().DiscoveriesAmong(ctx, nums)
 	if err != nil {
 		return nil, s.read(ctx, err)
 	}

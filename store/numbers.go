@@ -101,6 +101,23 @@ func (q *Q) NumbersForUpdate(ctx context.Context, nums []string) (map[string]*mo
 	return out, nil
 }
 
+// DiscoveriesAmong returns the discovery rows among nums, keyed by number
+// (no owners: discovery rows have none). Activations call it before their
+// transaction; it is usually empty, so it costs one indexed lookup.
+func (q *Q) DiscoveriesAmong(ctx context.Context, nums []string) (map[string]*models.Number, error) {
+	out := map[string]*models.Number{}
+	for _, chunk := range chunks(nums, 500) {
+		var rows []*models.Number
+		if err := q.g.WithContext(ctx).Where("number IN ? AND state = ?", chunk, models.StateDiscovery).Find(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, n := range rows {
+			out[n.Number] = n
+		}
+	}
+	return out, nil
+}
+
 // NumberQuery selects numbers for listings and searches. Rows come ordered
 // by number (keyset pagination: After / AtOrAfter), or descending with Desc.
 type NumberQuery struct {
