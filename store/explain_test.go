@@ -102,7 +102,7 @@ func BenchmarkSearch(b *testing.B) {
 		batch := make([]*models.Number, 0, 5000)
 		for ; i < n && len(batch) < 5000; i++ {
 			st := models.StateInService
-			if i%10 == 0 {
+			if (i/800)%10 == 0 { // a tenth of each NPA is available
 				st = models.StateAvailable
 			}
 			batch = append(batch, &models.Number{Number: fmt.Sprintf("+1%03d%07d", 200+i%800, i/800), State: st, Carrier: "local",
