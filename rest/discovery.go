@@ -115,15 +115,20 @@ func localityEntry(l models.Locality, withStatus bool) map[string]any {
 	e := map[string]any{
 		"number":      l.Number,
 		"e164_number": l.E164,
-		"country":     orNil(l.Country),
 		"carrier":     map[string]any{"company": orNil(l.Carrier), "dba": orNil(l.Carrier), "id": nil, "type": orNil(kind)},
 		"geocode":     map[string]any{"locality": orNil(firstNonEmpty(l.RegionName, l.Description))},
 		"locality": map[string]any{
 			"alt_postal_codes": []string{}, "extended_postal_code": nil, "latitude": nil, "longitude": nil,
 			"locality": orNil(l.City), "postal_code": nil, "province": orNil(l.Region), "switch": nil, "type": orNil(kind),
 		},
-		"number_type": orNil(l.NumberType),
-		"time_zones":  tz,
+		"time_zones": tz,
+	}
+	// Top-level strings are left out rather than null when unknown.
+	if l.Country != "" {
+		e["country"] = l.Country
+	}
+	if l.NumberType != "" {
+		e["number_type"] = l.NumberType
 	}
 	if withStatus {
 		e["status"] = l.Status
