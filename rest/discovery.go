@@ -3,6 +3,8 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"strings"
 
 	"numberd/models"
 	"numberd/service"
@@ -210,6 +212,28 @@ func (h *Handler) getTwoSegments(r *request) (*reply, error) {
 		return h.identify(r, first)
 	}
 	return nil, errPathNotFound()
+}
+
+// allowedMethods corrects the mux's Allow list for two-segment
+// .../phone_numbers/{a}/{b} paths: the GET {first}/{second} dispatcher
+// matches all of them, but only classifiers/{N} and {N}/identify really
+// answer GET. Without a method left, the path is unknown (404).
+func allowedMethods(path, allow string) string {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	if len(seg) != 6 || seg[0] != "v2" || seg[1] != "accounts" || seg[3] != "phone_numbers" {
+		return allow
+	}
+	first, second := seg[4], seg[5]
+	if _, literal := literalMethods[first]; first == "classifiers" || (second == "identify" && !literal) {
+		return allow
+	}
+	var keep []string
+	for _, m := range strings.Split(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != http.MethodGet && m != http.MethodHead {
+			keep = append(keep, m)
+		}
+	}
+	return strings.Join(keep, ", ")
 }
 
 // GET .../phone_numbers/classifiers/{N}

@@ -452,7 +452,17 @@ func TestIdentify(t *testing.T) {
 	rc.Do("GET", w.pn(w.reseller)+"/collection/activate", nil).Expect(t, 405)
 	rc.Do("GET", w.pn(w.reseller)+"/fix/%2B14155550300", nil).Expect(t, 405)
 	rc.Do("GET", w.pn(w.reseller)+"/%2B14155550300/bogus", nil).Expect(t, 404)
-	rc.Do("PUT", w.pn(w.reseller)+"/%2B14155550300/identify", nil).Expect(t, 405)
+	r := rc.Do("PUT", w.pn(w.reseller)+"/%2B14155550300/identify", nil).Expect(t, 405)
+	if a := r.Header.Get("Allow"); a != "GET, HEAD" {
+		t.Errorf("identify Allow %q", a)
+	}
+	// The GET dispatcher does not add GET to the PUT-only sub-resources.
+	for _, p := range []string{"/%2B14155550300/activate", "/%2B14155550300/port", "/collection/activate"} {
+		if a := rc.Do("POST", w.pn(w.reseller)+p, nil).Expect(t, 405).Header.Get("Allow"); a != "PUT" {
+			t.Errorf("POST %s: Allow %q", p, a)
+		}
+	}
+	rc.Do("POST", w.pn(w.reseller)+"/%2B14155550300/bogus", nil).Expect(t, 404)
 }
 
 func TestFix(t *testing.T) {
