@@ -22,20 +22,21 @@ type Account struct {
 	SuperduperAdmin bool   `gorm:"not null;default:false"`
 	// AllowAdditions is Kazoo's pvt_wnm_allow_additions: the account may
 	// create numbers (in_service or reserved) out of nothing.
-	AllowAdditions bool `gorm:"not null;default:false"`
-	Enabled        bool `gorm:"not null;default:true"`
+	AllowAdditions bool   `gorm:"not null;default:false"`
+	Enabled        bool   `gorm:"not null;default:true"`
+	APIKey         string `gorm:"size:64;not null"`
+	APIKeyHash     string `gorm:"size:64;not null;uniqueIndex"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      *time.Time `gorm:"index"`
+
 	// CarrierModules is Kazoo's per-reseller number_manager.carrier_modules:
 	// the carriers searched for this reseller's tree (empty: the system
 	// list). Only a superduper admin sets it.
 	CarrierModules StringList `gorm:"type:text"`
 	// NumbersLookup is Kazoo's number_manager.unauthorized_numbers_lookup:
 	// anonymous searches may name this reseller as reseller_id.
-	NumbersLookup bool   `gorm:"not null;default:false"`
-	APIKey        string `gorm:"size:64;not null"`
-	APIKeyHash    string `gorm:"size:64;not null;uniqueIndex"`
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	DeletedAt     *time.Time `gorm:"index"`
+	NumbersLookup bool `gorm:"not null;default:false"`
 }
 
 // Tree returns the ancestors of the account, root first (Kazoo's pvt_tree).
