@@ -37,8 +37,11 @@ func (r *mutationResolver) FixPhoneNumbers(ctx context.Context, accountID string
 }
 
 // Classification is the resolver for the classification field.
-func (r *phoneNumberResolver) Classification(ctx context.Context, obj *models.Number) (*model.Classifier, error) {
-	return classifierOf(r.Svc.Classify(obj.Number)), nil
+func (r *phoneNumberResolver) Classification(ctx context.Context, obj *models.Number) (string, error) {
+	if c := r.Svc.Classify(obj.Number); c != nil {
+		return c.Name, nil
+	}
+	return "unknown", nil
 }
 
 // SearchPhoneNumbers is the resolver for the searchPhoneNumbers field.

@@ -320,7 +320,7 @@ type PhoneNumberResolver interface {
 	UsedBy(ctx context.Context, obj *models.Number) (*string, error)
 
 	PublicFields(ctx context.Context, obj *models.Number) (*model.JSON, error)
-	Classification(ctx context.Context, obj *models.Number) (*model.Classifier, error)
+	Classification(ctx context.Context, obj *models.Number) (string, error)
 	History(ctx context.Context, obj *models.Number, first *int, after *string) (*model.PhoneNumberEventConnection, error)
 }
 type PhoneNumberConnectionResolver interface {
@@ -1731,8 +1731,8 @@ type FixPhoneNumbersPayload {
 }
 
 extend type PhoneNumber {
-  "The number's class under the configured classifiers."
-  classification: Classifier
+  "The number's class under the configured classifiers, first match wins (Kazoo's defaults: tollfree_us, toll_us, emergency, caribbean, did_us, international, unknown); classifyNumber gives the whole classifier."
+  classification: String!
 }
 
 extend type Account {
@@ -6040,24 +6040,15 @@ func (ec *executionContext) _PhoneNumber_classification(ctx context.Context, fie
 			return ec.Resolvers.PhoneNumber().Classification(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Classifier) graphql.Marshaler {
-			return ec.marshalOClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PhoneNumber_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "PhoneNumber",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Classifier(ctx, field)
-		},
-	}
-	return fc, nil
+	return graphql.NewScalarFieldContext("PhoneNumber", field, true, true, "String")
 }
 
 func (ec *executionContext) _PhoneNumber_history(ctx context.Context, field graphql.CollectedField, obj *models.Number) (ret graphql.Marshaler) {
@@ -10807,7 +10798,7 @@ func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionS
 				})
 		case "classification":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PhoneNumber_classification(ctx, field, obj)
 				})
