@@ -37,11 +37,12 @@ test-galera:
 
 generate:
 	$(GO) tool gqlgen generate
+	cd locality && $(GO) generate .
 
 # Regenerates and fails if anything committed differs.
 check-generated: generate
-	@git diff --exit-code -- graph/ || (echo "generated code is out of date: run make generate and commit" >&2; exit 1)
-	@test -z "$$(git status --porcelain -- graph/)" || (git status --porcelain -- graph/; echo "untracked generated files" >&2; exit 1)
+	@git diff --exit-code -- graph/ locality/ || (echo "generated code is out of date: run make generate and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- graph/ locality/)" || (git status --porcelain -- graph/ locality/; echo "untracked generated files" >&2; exit 1)
 
 lint: lint-imports
 	$(GO) vet ./...
@@ -54,6 +55,8 @@ lint-imports:
 	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./service/... | grep -E '$(MODULE)/(graph|rest)|99designs|"net/http"| net/http( |$$)'
 	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./graph/... ./rest/... | grep -E 'gorm\.io|$(MODULE)/store( |$$)'
 	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./rest/... | grep -E '99designs|$(MODULE)/graph'
+	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./carriers/... | grep -E 'gorm\.io|99designs|$(MODULE)/(store|service|graph|rest|locality)( |$$)'
+	@! $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./locality | grep -E 'gorm\.io|99designs|net/http|$(MODULE)/(store|service|graph|rest|carriers)'
 	@echo "import directions OK"
 
 # The /docs page renders rest/openapi/openapi.yaml with Redoc's standalone

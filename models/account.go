@@ -29,6 +29,14 @@ type Account struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeletedAt      *time.Time `gorm:"index"`
+
+	// CarrierModules is Kazoo's per-reseller number_manager.carrier_modules:
+	// the carriers searched for this reseller's tree (empty: the system
+	// list). Only a superduper admin sets it.
+	CarrierModules StringList `gorm:"type:text"`
+	// NumbersLookup is Kazoo's number_manager.unauthorized_numbers_lookup:
+	// anonymous searches may name this reseller as reseller_id.
+	NumbersLookup bool `gorm:"not null;default:false"`
 }
 
 // Tree returns the ancestors of the account, root first (Kazoo's pvt_tree).

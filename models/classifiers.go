@@ -1,6 +1,9 @@
 package models
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"sync"
 )
@@ -60,4 +63,64 @@ func Classify(list []*Classifier, raw string) *Classifier {
 		}
 	}
 	return nil
+}
+
+// ParseClassifiers reads classifiers from a JSON object in Kazoo's
+// number_manager.classifiers shape, keeping the object's key order as the
+// evaluation order: each value is a regex string or an object with regex,
+// friendly_name (default: the name), pretty_print and emergency. Every
+// regex must compile.
+func ParseClassifiers(b []byte) ([]*Classifier, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("classifiers: want a JSON object of name → classifier")
+	}
+	var out []*Classifier
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("classifiers: %v", err)
+		}
+		name, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("classifiers: %s: %v", name, err)
+		}
+		c := &Classifier{Name: name, FriendlyName: name}
+		var re string
+		if json.Unmarshal(raw, &re) == nil {
+			c.Regex = re
+		} else {
+			var obj struct {
+				Regex        *string `json:"regex"`
+				FriendlyName string  `json:"friendly_name"`
+				PrettyPrint  string  `json:"pretty_print"`
+				Emergency    bool    `json:"emergency"`
+			}
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				return nil, fmt.Errorf("classifiers: %s: want a regex string or an object", name)
+			}
+			c.Regex = "^$" // Kazoo: a classifier without regex matches nothing
+			if obj.Regex != nil {
+				c.Regex = *obj.Regex
+			}
+			if obj.FriendlyName != "" {
+				c.FriendlyName = obj.FriendlyName
+			}
+			c.PrettyPrint, c.Emergency = obj.PrettyPrint, obj.Emergency
+		}
+		if _, err := regexp.Compile(c.Regex); err != nil {
+			return nil, fmt.Errorf("classifiers: %s: bad regex: %v", name, err)
+		}
+		if name == "" || seen[name] {
+			return nil, fmt.Errorf("classifiers: empty or repeated name %q", name)
+		}
+		seen[name] = true
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("classifiers: none given")
+	}
+	return out, nil
 }

@@ -20,3 +20,21 @@ func TestClassify_Defaults(t *testing.T) {
 		t.Error("without unknown, 1234 must match nothing")
 	}
 }
+
+func TestParseClassifiers(t *testing.T) {
+	list, err := models.ParseClassifiers([]byte(`{"zz_first":"^\\+1900","b":{"regex":"^911$","emergency":true},"a":{"friendly_name":"A"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 || list[0].Name != "zz_first" || list[0].FriendlyName != "zz_first" || !list[1].Emergency || list[2].Regex != "^$" || list[2].FriendlyName != "A" {
+		t.Fatalf("%+v %+v %+v", list[0], list[1], list[2])
+	}
+	if c := models.Classify(list, "+19005551234"); c == nil || c.Name != "zz_first" {
+		t.Errorf("order: %v", c)
+	}
+	for _, bad := range []string{`[]`, `{}`, `{"a":"("}`, `{"a":1}`, `{"a":"x","a":"y"}`} {
+		if _, err := models.ParseClassifiers([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

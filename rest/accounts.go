@@ -58,6 +58,17 @@ func accountInput(d models.Doc) service.AccountInput {
 	if v, ok := d["enabled"].(bool); ok {
 		in.Enabled = &v
 	}
+	if v, ok := d["unauthorized_numbers_lookup"].(bool); ok {
+		in.NumbersLookup = &v
+	}
+	if l, ok := d["carrier_modules"].([]any); ok {
+		mods := make([]string, 0, len(l))
+		for _, x := range l {
+			s, _ := x.(string)
+			mods = append(mods, s)
+		}
+		in.CarrierModules = &mods
+	}
 	return in
 }
 

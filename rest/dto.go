@@ -104,5 +104,13 @@ func accountJSON(a *models.Account) map[string]any {
 	if a.ParentID != "" {
 		out["parent_id"] = a.ParentID
 	}
+	// numberd's discovery settings appear only when set, so Kazoo-shaped
+	// account objects stay as they were.
+	if len(a.CarrierModules) > 0 {
+		out["carrier_modules"] = []string(a.CarrierModules)
+	}
+	if a.NumbersLookup {
+		out["unauthorized_numbers_lookup"] = true
+	}
 	return out
 }

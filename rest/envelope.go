@@ -132,6 +132,15 @@ var systemStatus = map[string]int{
 	"not_implemented":                 http.StatusNotImplemented,
 }
 
+// systemMessages are Crossbar's envelope messages for system errors whose
+// reason is not itself the message (kazoo-crossbar-phone-numbers.md §5.3–§5.6).
+var systemMessages = map[string]string{
+	"number_search_restricted": "number search restricted",
+	"nonexistent_reseller_id":  "nonexistent reseller_id",
+	"lookup_failed":            "number locality lookup failed",
+	"init_failed":              "init failed",
+}
+
 // codeStatus is the fallback by error class.
 var codeStatus = map[string]int{
 	models.EINVALID:      http.StatusBadRequest,
@@ -183,6 +192,9 @@ func (h *Handler) renderError(r *request, err error) (int, string, any) {
 			data[k] = v
 		}
 		msg := e.Reason
+		if m, ok := systemMessages[e.Reason]; ok {
+			msg = m
+		}
 		if e.RawData != nil {
 			return status, msg, e.RawData
 		}

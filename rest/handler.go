@@ -151,9 +151,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{header: http.Header{}}
 		h.mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
-			req.allow = rec.header.Get("Allow")
-			h.writeError(w, req, errInvalidMethod())
-			return
+			if allow := allowedMethods(r.URL.Path, rec.header.Get("Allow")); allow != "" {
+				req.allow = allow
+				h.writeError(w, req, errInvalidMethod())
+				return
+			}
 		}
 		h.writeError(w, req, errPathNotFound())
 		return

@@ -55,6 +55,11 @@ func (h *Handler) listNumbers(r *request) (*reply, error) {
 	if r.query("prefix") != "" {
 		return h.searchNumbers(r)
 	}
+	return h.listing(r)
+}
+
+// listing answers the account listing (also the reply of POST .../fix).
+func (h *Handler) listing(r *request) (*reply, error) {
 	if wantsCSV(r) {
 		return h.listingCSV(r)
 	}

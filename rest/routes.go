@@ -47,5 +47,19 @@ func (h *Handler) routeTable() []route {
 		{method: patch, pattern: pn + "/collection", fn: h.updateCollection(true)},
 		{method: del, pattern: pn + "/collection", fn: h.releaseCollection},
 		{method: put, pattern: pn + "/collection/activate", fn: h.activateCollection},
+
+		// Discovery and number intelligence (issue 4).
+		{method: get, pattern: "/v2/phone_numbers", fn: h.searchNumbers, public: true},
+		{method: get, pattern: "/v2/phone_numbers/prefix", fn: h.prefixByCity, public: true},
+		{method: get, pattern: pn + "/prefix", fn: h.prefixByCity},
+		{method: post, pattern: pn + "/check", fn: h.checkNumbers},
+		{method: post, pattern: pn + "/locality", fn: h.locality},
+		{method: get, pattern: pn + "/carriers_info", fn: h.carriersInfo},
+		{method: get, pattern: pn + "/classifiers", fn: h.classifiers},
+		// classifiers/{N} and {N}/identify conflict in ServeMux (neither is
+		// more specific): one pattern, dispatched on the literal segment.
+		{method: get, pattern: pn + "/{first}/{second}", fn: h.getTwoSegments},
+		{method: post, pattern: pn + "/fix", fn: h.fixNumbers},
+		{method: post, pattern: pn + "/fix/{number}", fn: h.fixNumber},
 	}
 }

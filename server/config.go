@@ -50,6 +50,16 @@ type Config struct {
 	// how far back each poll re-reads.
 	EventPollInterval time.Duration
 	EventLookback     time.Duration
+	// Discovery, carriers, number intelligence
+	Carriers         []string // "" in the flag: local,inventory (+other with a phonebook URL)
+	PhonebookURL     string
+	PhonebookTimeout time.Duration
+	PhonebookCountry string
+	DiscoveryTTL     time.Duration
+	ShouldAge        bool
+	AgingExpiry      time.Duration
+	SweepInterval    time.Duration
+	Classifiers      string // a JSON file path or an inline JSON object; "" for Kazoo's defaults
 }
 
 type setting struct {
@@ -102,6 +112,23 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		{"playground", "NUMBERD_PLAYGROUND", "serve the GraphiQL playground at /playground", "true", boolInto(&c.Playground)},
 		{"subscription-poll-interval", "NUMBERD_SUBSCRIPTION_POLL_INTERVAL", "how often an instance with live subscriptions polls for new number events", "1s", positiveDurationInto(&c.EventPollInterval)},
 		{"subscription-lookback", "NUMBERD_SUBSCRIPTION_LOOKBACK", "how far back each poll re-reads events (must exceed the longest write transaction)", "10s", positiveDurationInto(&c.EventLookback)},
+		{"carriers", "NUMBERD_CARRIERS", "carriers searched when the account's reseller names none, comma-separated (empty: local,inventory, plus other when --phonebook-url is set)", "", func(v string) error {
+			c.Carriers = nil
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					c.Carriers = append(c.Carriers, f)
+				}
+			}
+			return nil
+		}},
+		{"phonebook-url", "NUMBERD_PHONEBOOK_URL", "upstream phonebook (Kazoo protocol): enables the other carrier and replaces the embedded locality and prefix data", "", func(v string) error { c.PhonebookURL = v; return nil }},
+		{"phonebook-timeout", "NUMBERD_PHONEBOOK_TIMEOUT", "bound on each carrier or phonebook call", "5s", durationInto(&c.PhonebookTimeout)},
+		{"phonebook-country", "NUMBERD_PHONEBOOK_COUNTRY", "country of phonebook orders, checks and prefix lookups", "US", func(v string) error { c.PhonebookCountry = v; return nil }},
+		{"discovery-ttl", "NUMBERD_DISCOVERY_TTL", "how long a search result stays buyable", "24h", durationInto(&c.DiscoveryTTL)},
+		{"should-age", "NUMBERD_SHOULD_AGE", "released numbers rest in aging before they are available again", "false", boolInto(&c.ShouldAge)},
+		{"aging-expiry", "NUMBERD_AGING_EXPIRY", "how long a number rests in aging", "2160h", durationInto(&c.AgingExpiry)},
+		{"sweep-interval", "NUMBERD_SWEEP_INTERVAL", "how often the sweeper expires search results, aged numbers and tokens (0 disables)", "1m", durationInto(&c.SweepInterval)},
+		{"classifiers", "NUMBERD_CLASSIFIERS", "number classifiers: a JSON file or an inline JSON object (empty: Kazoo's defaults)", "", func(v string) error { c.Classifiers = v; return nil }},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)

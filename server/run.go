@@ -10,9 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"numberd/carriers/phonebook"
+	"numberd/models"
 	"numberd/service"
 	"numberd/store"
 )
@@ -91,14 +95,62 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (*store.DB, erro
 	return db, nil
 }
 
-func serviceConfig(c Config) service.Config {
+func serviceConfig(c Config) (service.Config, error) {
 	sc := service.DefaultConfig()
 	sc.TokenTTL = c.TokenTTL
 	sc.AuthCacheTTL = c.AuthCacheTTL
 	sc.ActivateRate, sc.ActivateBurst = c.ActivateRate, c.ActivateBurst
 	sc.AuthRate, sc.AuthBurst = c.AuthRate, c.AuthBurst
 	sc.EventPollInterval, sc.EventLookback = c.EventPollInterval, c.EventLookback
-	return sc
+	sc.CarrierTimeout = c.PhonebookTimeout
+	sc.DiscoveryTTL = c.DiscoveryTTL
+	sc.Release.ShouldAge = c.ShouldAge
+	sc.AgingExpiry = c.AgingExpiry
+	switch {
+	case len(c.Carriers) > 0:
+		sc.Carriers = nil
+		for _, name := range c.Carriers {
+			name = models.CleanCarrierName(name)
+			if !slices.Contains(models.KnownCarriers, name) {
+				return sc, fmt.Errorf("--carriers: unknown carrier %q", name)
+			}
+			if name == models.CarrierOther && c.PhonebookURL == "" {
+				return sc, fmt.Errorf("--carriers: other needs --phonebook-url")
+			}
+			sc.Carriers = append(sc.Carriers, name)
+		}
+	case c.PhonebookURL != "":
+		sc.Carriers = append(sc.Carriers, models.CarrierOther)
+	}
+	if c.Classifiers != "" {
+		b := []byte(c.Classifiers)
+		if !strings.HasPrefix(strings.TrimSpace(c.Classifiers), "{") {
+			var err error
+			if b, err = os.ReadFile(c.Classifiers); err != nil {
+				return sc, fmt.Errorf("--classifiers: %v", err)
+			}
+		}
+		list, err := models.ParseClassifiers(b)
+		if err != nil {
+			return sc, fmt.Errorf("--classifiers: %v", err)
+		}
+		sc.Classifiers = list
+	}
+	return sc, nil
+}
+
+// serviceOptions wires the upstream phonebook when one is configured: it
+// is the other carrier and replaces the embedded locality data.
+func serviceOptions(c Config, log *slog.Logger) ([]service.Option, error) {
+	opts := []service.Option{service.WithLogger(log)}
+	if c.PhonebookURL == "" {
+		return opts, nil
+	}
+	pb, err := phonebook.New(c.PhonebookURL, phonebook.Options{Timeout: c.PhonebookTimeout, Country: c.PhonebookCountry})
+	if err != nil {
+		return nil, fmt.Errorf("--phonebook-url: %v", err)
+	}
+	return append(opts, service.WithCarrier(pb), service.WithPhonebook(pb)), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
@@ -110,12 +162,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(c, stderr)
+	sc, err := serviceConfig(c)
+	if err != nil {
+		return err
+	}
+	opts, err := serviceOptions(c, log)
+	if err != nil {
+		return err
+	}
 	db, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close() // last: after the HTTP server has drained
-	svc := service.New(db, serviceConfig(c), service.WithLogger(log))
+	svc := service.New(db, sc, opts...)
 	master, createdMaster, err := svc.Bootstrap(ctx, c.MasterAPIKey)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %v", err)
@@ -154,6 +214,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer stopPProf()
 	}
+	// The sweeper runs in every instance; its work is safe to race.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() { defer close(swept); svc.RunSweeper(sweepCtx, c.SweepInterval) }()
+	defer func() { stopSweep(); <-swept }() // before db.Close
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

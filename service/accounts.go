@@ -15,6 +15,12 @@ type AccountInput struct {
 	Reseller       *bool
 	AllowAdditions *bool
 	Enabled        *bool
+	// CarrierModules sets the carriers searched for the account's tree
+	// (an empty list: the system list). Superduper admin only.
+	CarrierModules *[]string
+	// NumbersLookup allows anonymous searches naming the account as
+	// reseller_id. Superduper admin only.
+	NumbersLookup *bool
 }
 
 // account loads an account through the short-lived cache (accounts never
@@ -173,7 +179,27 @@ func validateAccountInput(in AccountInput, create bool) error {
 // privileged reports whether the input sets a flag only a superduper admin
 // may set (reseller, wnm_allow_additions).
 func (in AccountInput) privileged() bool {
-	return (in.Reseller != nil && *in.Reseller) || (in.AllowAdditions != nil && *in.AllowAdditions)
+	return (in.Reseller != nil && *in.Reseller) || (in.AllowAdditions != nil && *in.AllowAdditions) ||
+		in.CarrierModules != nil || in.NumbersLookup != nil
+}
+
+// validateCarrierModules accepts known carrier module names (knm_ prefix
+// optional) and returns them cleaned.
+func validateCarrierModules(l []string) ([]string, error) {
+	out := []string{}
+	for _, c := range l {
+		n := models.CleanCarrierName(c)
+		known := false
+		for _, k := range models.KnownCarriers {
+			known = known || k == n
+		}
+		if !known {
+			return nil, models.ErrValidation(models.FieldError{Path: "carrier_modules", Rule: "enum",
+				Message: "Value not found in enumerated list of values", Target: models.KnownCarriers, Value: c})
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // CreateAccount creates a child of parentID (PUT /v2/accounts/{PARENT}).
@@ -211,6 +237,14 @@ func (s *Service) CreateAccount(ctx context.Context, parentID string, in Account
 	if in.Enabled != nil {
 		acct.Enabled = *in.Enabled
 	}
+	if in.CarrierModules != nil {
+		if acct.CarrierModules, err = validateCarrierModules(*in.CarrierModules); err != nil {
+			return nil, err
+		}
+	}
+	if in.NumbersLookup != nil {
+		acct.NumbersLookup = *in.NumbersLookup
+	}
 	if err := s.withTx(ctx, func(q *store.Q) error { return q.InsertAccount(ctx, acct) }); err != nil {
 		return nil, err
 	}
@@ -227,8 +261,14 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, in AccountInput)
 	if err := validateAccountInput(in, false); err != nil {
 		return nil, err
 	}
-	if (in.Reseller != nil || in.AllowAdditions != nil) && !a.IsAdmin() {
+	if (in.Reseller != nil || in.AllowAdditions != nil || in.CarrierModules != nil || in.NumbersLookup != nil) && !a.IsAdmin() {
 		return nil, models.ErrAccessDenied()
+	}
+	var carriers []string
+	if in.CarrierModules != nil {
+		if carriers, err = validateCarrierModules(*in.CarrierModules); err != nil {
+			return nil, err
+		}
 	}
 	if in.Enabled != nil && !*in.Enabled && id == a.Account.ID {
 		return nil, models.ErrAccessDenied() // an account cannot lock itself out
@@ -250,6 +290,12 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, in AccountInput)
 		}
 		if in.Enabled != nil {
 			acct.Enabled = *in.Enabled
+		}
+		if in.CarrierModules != nil {
+			acct.CarrierModules = carriers
+		}
+		if in.NumbersLookup != nil {
+			acct.NumbersLookup = *in.NumbersLookup
 		}
 		acct.UpdatedAt = s.Now()
 		out = acct

@@ -84,6 +84,14 @@ func (s *Service) runBatch(ctx context.Context, raws []string, action string, de
 	if err != nil {
 		return nil, err
 	}
+	return s.runBatchAs(ctx, a, raws, action, decide)
+}
+
+// runBatchAs is runBatch for an explicit actor, recorded in the history
+// events: numberd's own background work (the sweeper, discovery rows of
+// anonymous searches) runs as systemActor.
+func (s *Service) runBatchAs(ctx context.Context, a *models.Actor, raws []string, action string, decide decideFunc) ([]Result, error) {
+	var err error
 	reqID := models.RequestIDFromContext(ctx)
 	items := make([]*batchItem, 0, len(raws))
 	seen := make(map[string]bool, len(raws))

@@ -95,6 +95,12 @@ func (s *Service) createNumbers(ctx context.Context, accountID string, raws []st
 		if stateErr != nil {
 			return nil, stateErr
 		}
+		// A stored search result is not a number numberd holds: creating it
+		// replaces the discovery row (decisions.md 11).
+		var replaces *models.Number
+		if cur != nil && cur.State == models.StateDiscovery {
+			replaces, cur = cur, nil
+		}
 		if cur != nil {
 			if !models.CanRead(a, cur) {
 				return nil, models.ErrForbidden("")
@@ -120,6 +126,10 @@ func (s *Service) createNumbers(ctx context.Context, accountID string, raws []st
 		n := s.newNumber(e164, target, acct, public)
 		if err := models.ApplyFeatures(n, a, s.cfg.Features); err != nil {
 			return nil, err
+		}
+		if replaces != nil {
+			n.Version, n.CreatedAt = replaces.Version, now
+			return &change{next: n}, nil
 		}
 		return &change{next: n, insert: true}, nil
 	})
@@ -283,7 +293,16 @@ func (s *Service) activateNumbers(ctx context.Context, accountID string, raws []
 	} else if err := validatePublic(fields); err != nil {
 		return nil, err
 	}
+	bought, err := s.acquireDiscoveries(ctx, a, acct, raws, models.StateInService)
+	if err != nil {
+		return nil, err
+	}
 	return s.runBatch(ctx, raws, models.ActionActivate, func(q *store.Q, e164 string, cur *models.Number, now time.Time) (*change, error) {
+		if cur != nil && cur.State == models.StateDiscovery {
+			if err := buyDiscovery(cur, bought, now); err != nil {
+				return nil, err
+			}
+		}
 		return s.move(a, acct, cur, models.StateInService, fields)
 	})
 }
@@ -313,7 +332,16 @@ func (s *Service) reserveNumbers(ctx context.Context, accountID string, raws []s
 	if err != nil {
 		return nil, err
 	}
+	bought, err := s.acquireDiscoveries(ctx, a, acct, raws, models.StateReserved)
+	if err != nil {
+		return nil, err
+	}
 	return s.runBatch(ctx, raws, models.ActionReserve, func(q *store.Q, e164 string, cur *models.Number, now time.Time) (*change, error) {
+		if cur != nil && cur.State == models.StateDiscovery {
+			if err := buyDiscovery(cur, bought, now); err != nil {
+				return nil, err
+			}
+		}
 		return s.move(a, acct, cur, models.StateReserved, nil)
 	})
 }

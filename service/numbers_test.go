@@ -264,7 +264,9 @@ func TestService_CreateNumber_Existing(t *testing.T) {
 	t.Parallel()
 	k := newKazoo(t)
 	// §13.5 load-to-create: available, aging and port_in are taken over;
-	// anything else is number_exists (409), cause the number.
+	// anything else is number_exists (409), cause the number. A discovery row
+	// (a search result numberd stores, decisions.md 11) is replaced by the
+	// create, as in Kazoo 4.3, which never stores discovery numbers.
 	setup := []struct {
 		st    models.State
 		make  func(t *testing.T, number string)
@@ -281,7 +283,7 @@ func TestService_CreateNumber_Existing(t *testing.T) {
 		{models.StateReserved, func(t *testing.T, n string) { k.MustCreate(t, k.Master, k.Child, n, models.StateReserved, nil) }, false},
 		{models.StateDiscovery, func(t *testing.T, n string) {
 			k.MustInsert(t, &models.Number{Number: n, State: models.StateDiscovery, Carrier: "telnyx"})
-		}, false},
+		}, true},
 		{models.StatePortOut, func(t *testing.T, n string) {
 			k.MustInsert(t, &models.Number{Number: n, State: models.StatePortOut, AssignedTo: k.Child.ID})
 		}, false},

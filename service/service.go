@@ -18,6 +18,7 @@ import (
 	"github.com/oklog/ulid/v2"
 	"golang.org/x/sync/singleflight"
 
+	"numberd/locality"
 	"numberd/models"
 	"numberd/store"
 )
@@ -52,6 +53,22 @@ type Config struct {
 	// (see events.go: the delivery bound is their sum).
 	EventPollInterval time.Duration
 	EventLookback     time.Duration
+
+	// Carriers is the system carrier list (Kazoo's
+	// number_manager.carrier_modules) used when the searching account's
+	// reseller names none. Carriers numberd does not have are ignored.
+	Carriers []string
+	// CarrierTimeout bounds each carrier call of a search, check or
+	// purchase (Kazoo's number_search_timeout_ms).
+	CarrierTimeout time.Duration
+	// DiscoveryTTL is how long a search result stays buyable.
+	DiscoveryTTL time.Duration
+	// AgingExpiry is how long a number rests in aging (Release.ShouldAge)
+	// before the sweeper makes it available again.
+	AgingExpiry time.Duration
+	// Classifiers are the number classes in evaluation order (nil: Kazoo's
+	// defaults).
+	Classifiers []*models.Classifier
 }
 
 // DefaultConfig returns production defaults.
@@ -70,6 +87,10 @@ func DefaultConfig() Config {
 
 		EventPollInterval: time.Second,
 		EventLookback:     10 * time.Second,
+		Carriers:          []string{models.CarrierLocal, models.CarrierInventory},
+		CarrierTimeout:    5 * time.Second,
+		DiscoveryTTL:      models.DefaultDiscoveryTTL,
+		AgingExpiry:       90 * 24 * time.Hour,
 	}
 }
 
@@ -96,6 +117,14 @@ type Service struct {
 
 	idMu      sync.Mutex
 	idEntropy *ulid.MonotonicEntropy
+
+	// carriers are the carrier modules numberd has, by name.
+	carriers map[string]Carrier
+	// phonebook answers locality and prefix-by-city: the embedded data by
+	// default, an upstream when configured.
+	phonebook Phonebook
+	// book is the embedded number data (dial codes, search localities).
+	book *locality.Book
 }
 
 // Option customises New.
@@ -115,12 +144,25 @@ func New(db *store.DB, cfg Config, opts ...Option) *Service {
 		log:       slog.New(slog.DiscardHandler),
 		now:       time.Now,
 		idEntropy: ulid.Monotonic(rand.Reader, 0),
+		book:      locality.New(),
 	}
+	s.carriers = map[string]Carrier{
+		models.CarrierLocal:     &dbCarrier{s: s, name: models.CarrierLocal},
+		models.CarrierInventory: &dbCarrier{s: s, name: models.CarrierInventory},
+		models.CarrierReserved:  &reservedCarrier{s: s},
+	}
+	s.phonebook = embeddedPhonebook{s.book}
 	if s.cfg.MaxAttempts <= 0 {
 		s.cfg.MaxAttempts = 1
 	}
 	if s.cfg.DefaultCarrier == "" {
 		s.cfg.DefaultCarrier = models.CarrierLocal
+	}
+	if s.cfg.Classifiers == nil {
+		s.cfg.Classifiers = models.DefaultClassifiers()
+	}
+	if s.cfg.DiscoveryTTL <= 0 {
+		s.cfg.DiscoveryTTL = models.DefaultDiscoveryTTL
 	}
 	for _, o := range opts {
 		o(s)

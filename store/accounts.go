@@ -53,6 +53,7 @@ func (q *Q) UpdateAccount(ctx context.Context, a *models.Account) error {
 		"name": a.Name, "reseller": a.Reseller, "superduper_admin": a.SuperduperAdmin,
 		"allow_additions": a.AllowAdditions, "enabled": a.Enabled, "api_key": a.APIKey,
 		"api_key_hash": a.APIKeyHash, "updated_at": a.UpdatedAt, "deleted_at": a.DeletedAt,
+		"carrier_modules": a.CarrierModules, "numbers_lookup": a.NumbersLookup,
 	})
 	if res.Error != nil {
 		return translate(res.Error)

@@ -87,7 +87,16 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	// 3 is reserved: number search and discovery.
+	{3, "accounts: carrier_modules and numbers_lookup", func(m gorm.Migrator) error {
+		for _, col := range []string{"CarrierModules", "NumbersLookup"} {
+			if !m.HasColumn(&models.Account{}, col) {
+				if err := m.AddColumn(&models.Account{}, col); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
 	{4, "numbers: two-column listing indexes", func(m gorm.Migrator) error {
 		return fixNumberIndexes(m)
 	}},

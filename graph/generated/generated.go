@@ -45,24 +45,56 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		AllowAdditions  func(childComplexity int) int
-		Children        func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Enabled         func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Name            func(childComplexity int) int
-		NumberStats     func(childComplexity int) int
-		Parent          func(childComplexity int) int
-		PhoneNumbers    func(childComplexity int, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
-		Reseller        func(childComplexity int) int
-		SuperduperAdmin func(childComplexity int) int
-		Tree            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		AllowAdditions            func(childComplexity int) int
+		CarrierModules            func(childComplexity int) int
+		Children                  func(childComplexity int) int
+		CreatedAt                 func(childComplexity int) int
+		Enabled                   func(childComplexity int) int
+		ID                        func(childComplexity int) int
+		Name                      func(childComplexity int) int
+		NumberStats               func(childComplexity int) int
+		Parent                    func(childComplexity int) int
+		PhoneNumbers              func(childComplexity int, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
+		Reseller                  func(childComplexity int) int
+		SuperduperAdmin           func(childComplexity int) int
+		Tree                      func(childComplexity int) int
+		UnauthorizedNumbersLookup func(childComplexity int) int
+		UpdatedAt                 func(childComplexity int) int
+	}
+
+	CarriersInfo struct {
+		MaximalPrefixLength  func(childComplexity int) int
+		UsableCarriers       func(childComplexity int) int
+		UsableCreationStates func(childComplexity int) int
+	}
+
+	CityPrefixes struct {
+		City     func(childComplexity int) int
+		Country  func(childComplexity int) int
+		Locality func(childComplexity int) int
+		Prefixes func(childComplexity int) int
+		Region   func(childComplexity int) int
+	}
+
+	Classifier struct {
+		Emergency    func(childComplexity int) int
+		FriendlyName func(childComplexity int) int
+		Name         func(childComplexity int) int
+		PrettyPrint  func(childComplexity int) int
+		Regex        func(childComplexity int) int
 	}
 
 	Cnam struct {
 		DisplayName   func(childComplexity int) int
 		InboundLookup func(childComplexity int) int
+	}
+
+	DiscoveredNumber struct {
+		CarrierModule  func(childComplexity int) int
+		Classification func(childComplexity int) int
+		Locality       func(childComplexity int) int
+		Number         func(childComplexity int) int
+		State          func(childComplexity int) int
 	}
 
 	E911 struct {
@@ -82,17 +114,55 @@ type ComplexityRoot struct {
 		StreetAddress             func(childComplexity int) int
 	}
 
+	FixPhoneNumbersPayload struct {
+		FixedCount  func(childComplexity int) int
+		PhoneNumber func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	Identification struct {
+		AccountID func(childComplexity int) int
+		Number    func(childComplexity int) int
+	}
+
+	Locality struct {
+		Carrier     func(childComplexity int) int
+		City        func(childComplexity int) int
+		Country     func(childComplexity int) int
+		Description func(childComplexity int) int
+		E164        func(childComplexity int) int
+		Number      func(childComplexity int) int
+		NumberType  func(childComplexity int) int
+		Region      func(childComplexity int) int
+		RegionName  func(childComplexity int) int
+		Status      func(childComplexity int) int
+		TimeZones   func(childComplexity int) int
+		Upstream    func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ActivatePhoneNumber  func(childComplexity int, input model.PhoneNumberActionInput) int
 		ActivatePhoneNumbers func(childComplexity int, input model.ActivatePhoneNumbersInput) int
 		CreatePhoneNumber    func(childComplexity int, input model.CreatePhoneNumberInput) int
 		CreatePhoneNumbers   func(childComplexity int, input model.CreatePhoneNumbersInput) int
+		FixPhoneNumbers      func(childComplexity int, accountID string, number *string) int
 		PortPhoneNumber      func(childComplexity int, input model.PhoneNumberActionInput) int
 		ReleasePhoneNumber   func(childComplexity int, input model.ReleasePhoneNumberInput) int
 		ReleasePhoneNumbers  func(childComplexity int, input model.ReleasePhoneNumbersInput) int
 		ReservePhoneNumber   func(childComplexity int, input model.PhoneNumberActionInput) int
 		UpdatePhoneNumber    func(childComplexity int, input model.UpdatePhoneNumberInput) int
 		UpdatePhoneNumbers   func(childComplexity int, input model.UpdatePhoneNumbersInput) int
+	}
+
+	NumberCheck struct {
+		Number func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
+	NumberClassification struct {
+		Classifier func(childComplexity int) int
+		E164       func(childComplexity int) int
+		Number     func(childComplexity int) int
 	}
 
 	NumberStateCount struct {
@@ -199,12 +269,25 @@ type ComplexityRoot struct {
 		ServiceProvider        func(childComplexity int) int
 	}
 
+	PrefixesForCityResult struct {
+		Cities   func(childComplexity int) int
+		Upstream func(childComplexity int) int
+	}
+
 	Query struct {
-		Account      func(childComplexity int, id string) int
-		Me           func(childComplexity int) int
-		Node         func(childComplexity int, id string) int
-		PhoneNumber  func(childComplexity int, number string) int
-		PhoneNumbers func(childComplexity int, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
+		Account             func(childComplexity int, id string) int
+		CarriersInfo        func(childComplexity int, accountID string, resellerID *string) int
+		CheckPhoneNumbers   func(childComplexity int, accountID string, numbers []string) int
+		Classifiers         func(childComplexity int) int
+		ClassifyNumber      func(childComplexity int, number string) int
+		IdentifyPhoneNumber func(childComplexity int, accountID string, number string) int
+		Locality            func(childComplexity int, accountID string, numbers []string) int
+		Me                  func(childComplexity int) int
+		Node                func(childComplexity int, id string) int
+		PhoneNumber         func(childComplexity int, number string) int
+		PhoneNumbers        func(childComplexity int, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) int
+		PrefixesForCity     func(childComplexity int, city string) int
+		SearchPhoneNumbers  func(childComplexity int, accountID *string, resellerID *string, prefix string, quantity *int, offset *int, country *string) int
 	}
 
 	Subscription struct {
@@ -229,8 +312,11 @@ type AccountResolver interface {
 	Children(ctx context.Context, obj *models.Account) ([]*models.Account, error)
 	PhoneNumbers(ctx context.Context, obj *models.Account, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error)
 	NumberStats(ctx context.Context, obj *models.Account) (*model.NumberStats, error)
+	CarrierModules(ctx context.Context, obj *models.Account) ([]string, error)
+	UnauthorizedNumbersLookup(ctx context.Context, obj *models.Account) (bool, error)
 }
 type MutationResolver interface {
+	FixPhoneNumbers(ctx context.Context, accountID string, number *string) (*model.FixPhoneNumbersPayload, error)
 	ReservePhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
 	ActivatePhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
 	PortPhoneNumber(ctx context.Context, input model.PhoneNumberActionInput) (*model.PhoneNumberPayload, error)
@@ -276,6 +362,14 @@ type PhoneNumberEventConnectionResolver interface {
 type QueryResolver interface {
 	Account(ctx context.Context, id string) (*models.Account, error)
 	Me(ctx context.Context) (*models.Account, error)
+	SearchPhoneNumbers(ctx context.Context, accountID *string, resellerID *string, prefix string, quantity *int, offset *int, country *string) ([]*model.DiscoveredNumber, error)
+	CheckPhoneNumbers(ctx context.Context, accountID string, numbers []string) ([]*model.NumberCheck, error)
+	CarriersInfo(ctx context.Context, accountID string, resellerID *string) (*model.CarriersInfo, error)
+	Classifiers(ctx context.Context) ([]*model.Classifier, error)
+	ClassifyNumber(ctx context.Context, number string) (*model.NumberClassification, error)
+	Locality(ctx context.Context, accountID string, numbers []string) ([]*model.Locality, error)
+	PrefixesForCity(ctx context.Context, city string) (*model.PrefixesForCityResult, error)
+	IdentifyPhoneNumber(ctx context.Context, accountID string, number string) (*model.Identification, error)
 	PhoneNumber(ctx context.Context, number string) (*models.Number, error)
 	PhoneNumbers(ctx context.Context, accountID string, filter *model.PhoneNumberFilter, orderBy *model.PhoneNumberOrder, first *int, after *string, last *int, before *string) (*model.PhoneNumberConnection, error)
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -308,6 +402,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.AllowAdditions(childComplexity), true
+	case "Account.carrierModules":
+		if e.ComplexityRoot.Account.CarrierModules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CarrierModules(childComplexity), true
 	case "Account.children":
 		if e.ComplexityRoot.Account.Children == nil {
 			break
@@ -379,12 +479,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Tree(childComplexity), true
+	case "Account.unauthorizedNumbersLookup":
+		if e.ComplexityRoot.Account.UnauthorizedNumbersLookup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.UnauthorizedNumbersLookup(childComplexity), true
 	case "Account.updatedAt":
 		if e.ComplexityRoot.Account.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.UpdatedAt(childComplexity), true
+
+	case "CarriersInfo.maximalPrefixLength":
+		if e.ComplexityRoot.CarriersInfo.MaximalPrefixLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarriersInfo.MaximalPrefixLength(childComplexity), true
+	case "CarriersInfo.usableCarriers":
+		if e.ComplexityRoot.CarriersInfo.UsableCarriers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarriersInfo.UsableCarriers(childComplexity), true
+	case "CarriersInfo.usableCreationStates":
+		if e.ComplexityRoot.CarriersInfo.UsableCreationStates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarriersInfo.UsableCreationStates(childComplexity), true
+
+	case "CityPrefixes.city":
+		if e.ComplexityRoot.CityPrefixes.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPrefixes.City(childComplexity), true
+	case "CityPrefixes.country":
+		if e.ComplexityRoot.CityPrefixes.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPrefixes.Country(childComplexity), true
+	case "CityPrefixes.locality":
+		if e.ComplexityRoot.CityPrefixes.Locality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPrefixes.Locality(childComplexity), true
+	case "CityPrefixes.prefixes":
+		if e.ComplexityRoot.CityPrefixes.Prefixes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPrefixes.Prefixes(childComplexity), true
+	case "CityPrefixes.region":
+		if e.ComplexityRoot.CityPrefixes.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPrefixes.Region(childComplexity), true
+
+	case "Classifier.emergency":
+		if e.ComplexityRoot.Classifier.Emergency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classifier.Emergency(childComplexity), true
+	case "Classifier.friendlyName":
+		if e.ComplexityRoot.Classifier.FriendlyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classifier.FriendlyName(childComplexity), true
+	case "Classifier.name":
+		if e.ComplexityRoot.Classifier.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classifier.Name(childComplexity), true
+	case "Classifier.prettyPrint":
+		if e.ComplexityRoot.Classifier.PrettyPrint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classifier.PrettyPrint(childComplexity), true
+	case "Classifier.regex":
+		if e.ComplexityRoot.Classifier.Regex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classifier.Regex(childComplexity), true
 
 	case "Cnam.displayName":
 		if e.ComplexityRoot.Cnam.DisplayName == nil {
@@ -398,6 +585,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cnam.InboundLookup(childComplexity), true
+
+	case "DiscoveredNumber.carrierModule":
+		if e.ComplexityRoot.DiscoveredNumber.CarrierModule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredNumber.CarrierModule(childComplexity), true
+	case "DiscoveredNumber.classification":
+		if e.ComplexityRoot.DiscoveredNumber.Classification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredNumber.Classification(childComplexity), true
+	case "DiscoveredNumber.locality":
+		if e.ComplexityRoot.DiscoveredNumber.Locality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredNumber.Locality(childComplexity), true
+	case "DiscoveredNumber.number":
+		if e.ComplexityRoot.DiscoveredNumber.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredNumber.Number(childComplexity), true
+	case "DiscoveredNumber.state":
+		if e.ComplexityRoot.DiscoveredNumber.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscoveredNumber.State(childComplexity), true
 
 	case "E911.activatedTime":
 		if e.ComplexityRoot.E911.ActivatedTime == nil {
@@ -484,6 +702,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.E911.StreetAddress(childComplexity), true
 
+	case "FixPhoneNumbersPayload.fixedCount":
+		if e.ComplexityRoot.FixPhoneNumbersPayload.FixedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FixPhoneNumbersPayload.FixedCount(childComplexity), true
+	case "FixPhoneNumbersPayload.phoneNumber":
+		if e.ComplexityRoot.FixPhoneNumbersPayload.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FixPhoneNumbersPayload.PhoneNumber(childComplexity), true
+	case "FixPhoneNumbersPayload.userErrors":
+		if e.ComplexityRoot.FixPhoneNumbersPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FixPhoneNumbersPayload.UserErrors(childComplexity), true
+
+	case "Identification.accountId":
+		if e.ComplexityRoot.Identification.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identification.AccountID(childComplexity), true
+	case "Identification.number":
+		if e.ComplexityRoot.Identification.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identification.Number(childComplexity), true
+
+	case "Locality.carrier":
+		if e.ComplexityRoot.Locality.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Carrier(childComplexity), true
+	case "Locality.city":
+		if e.ComplexityRoot.Locality.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.City(childComplexity), true
+	case "Locality.country":
+		if e.ComplexityRoot.Locality.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Country(childComplexity), true
+	case "Locality.description":
+		if e.ComplexityRoot.Locality.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Description(childComplexity), true
+	case "Locality.e164":
+		if e.ComplexityRoot.Locality.E164 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.E164(childComplexity), true
+	case "Locality.number":
+		if e.ComplexityRoot.Locality.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Number(childComplexity), true
+	case "Locality.numberType":
+		if e.ComplexityRoot.Locality.NumberType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.NumberType(childComplexity), true
+	case "Locality.region":
+		if e.ComplexityRoot.Locality.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Region(childComplexity), true
+	case "Locality.regionName":
+		if e.ComplexityRoot.Locality.RegionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.RegionName(childComplexity), true
+	case "Locality.status":
+		if e.ComplexityRoot.Locality.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Status(childComplexity), true
+	case "Locality.timeZones":
+		if e.ComplexityRoot.Locality.TimeZones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.TimeZones(childComplexity), true
+	case "Locality.upstream":
+		if e.ComplexityRoot.Locality.Upstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Locality.Upstream(childComplexity), true
+
 	case "Mutation.activatePhoneNumber":
 		if e.ComplexityRoot.Mutation.ActivatePhoneNumber == nil {
 			break
@@ -528,6 +851,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePhoneNumbers(childComplexity, args["input"].(model.CreatePhoneNumbersInput)), true
+	case "Mutation.fixPhoneNumbers":
+		if e.ComplexityRoot.Mutation.FixPhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fixPhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FixPhoneNumbers(childComplexity, args["accountId"].(string), args["number"].(*string)), true
 	case "Mutation.portPhoneNumber":
 		if e.ComplexityRoot.Mutation.PortPhoneNumber == nil {
 			break
@@ -594,6 +928,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePhoneNumbers(childComplexity, args["input"].(model.UpdatePhoneNumbersInput)), true
+
+	case "NumberCheck.number":
+		if e.ComplexityRoot.NumberCheck.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberCheck.Number(childComplexity), true
+	case "NumberCheck.status":
+		if e.ComplexityRoot.NumberCheck.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberCheck.Status(childComplexity), true
+
+	case "NumberClassification.classifier":
+		if e.ComplexityRoot.NumberClassification.Classifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberClassification.Classifier(childComplexity), true
+	case "NumberClassification.e164":
+		if e.ComplexityRoot.NumberClassification.E164 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberClassification.E164(childComplexity), true
+	case "NumberClassification.number":
+		if e.ComplexityRoot.NumberClassification.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NumberClassification.Number(childComplexity), true
 
 	case "NumberStateCount.count":
 		if e.ComplexityRoot.NumberStateCount.Count == nil {
@@ -1003,6 +1369,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Porting.ServiceProvider(childComplexity), true
 
+	case "PrefixesForCityResult.cities":
+		if e.ComplexityRoot.PrefixesForCityResult.Cities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrefixesForCityResult.Cities(childComplexity), true
+	case "PrefixesForCityResult.upstream":
+		if e.ComplexityRoot.PrefixesForCityResult.Upstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrefixesForCityResult.Upstream(childComplexity), true
+
 	case "Query.account":
 		if e.ComplexityRoot.Query.Account == nil {
 			break
@@ -1014,7 +1393,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Account(childComplexity, args["id"].(string)), true
+	case "Query.carriersInfo":
+		if e.ComplexityRoot.Query.CarriersInfo == nil {
+			break
+		}
 
+		args, err := ec.field_Query_carriersInfo_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CarriersInfo(childComplexity, args["accountId"].(string), args["resellerId"].(*string)), true
+	case "Query.checkPhoneNumbers":
+		if e.ComplexityRoot.Query.CheckPhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkPhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckPhoneNumbers(childComplexity, args["accountId"].(string), args["numbers"].([]string)), true
+	case "Query.classifiers":
+		if e.ComplexityRoot.Query.Classifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Classifiers(childComplexity), true
+	case "Query.classifyNumber":
+		if e.ComplexityRoot.Query.ClassifyNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Query_classifyNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClassifyNumber(childComplexity, args["number"].(string)), true
+	case "Query.identifyPhoneNumber":
+		if e.ComplexityRoot.Query.IdentifyPhoneNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Query_identifyPhoneNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IdentifyPhoneNumber(childComplexity, args["accountId"].(string), args["number"].(string)), true
+
+	case "Query.locality":
+		if e.ComplexityRoot.Query.Locality == nil {
+			break
+		}
+
+		args, err := ec.field_Query_locality_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Locality(childComplexity, args["accountId"].(string), args["numbers"].([]string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -1054,6 +1494,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PhoneNumbers(childComplexity, args["accountId"].(string), args["filter"].(*model.PhoneNumberFilter), args["orderBy"].(*model.PhoneNumberOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.prefixesForCity":
+		if e.ComplexityRoot.Query.PrefixesForCity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_prefixesForCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PrefixesForCity(childComplexity, args["city"].(string)), true
+	case "Query.searchPhoneNumbers":
+		if e.ComplexityRoot.Query.SearchPhoneNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchPhoneNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchPhoneNumbers(childComplexity, args["accountId"].(*string), args["resellerId"].(*string), args["prefix"].(string), args["quantity"].(*int), args["offset"].(*int), args["country"].(*string)), true
 
 	case "Subscription.phoneNumberEvents":
 		if e.ComplexityRoot.Subscription.PhoneNumberEvents == nil {
@@ -1271,6 +1733,228 @@ extend type Query {
   account("The account's 32-hex id." id: ID!): Account
   "The caller's own account."
   me: Account!
+}
+`, BuiltIn: false},
+	{Name: "../discovery.graphqls", Input: `"""
+A number class (Kazoo's classifiers): numbers are normalised to E.164 and
+the first class whose regex matches wins, in the configured order
+(` + "`" + `unknown` + "`" + ` last).
+"""
+type Classifier {
+  "The class name, e.g. did_us, tollfree_us, emergency."
+  name: String!
+  "The regular expression a normalised number must match."
+  regex: String!
+  "A human-readable name, e.g. US DID."
+  friendlyName: String!
+  "A display format for user interfaces (e.g. SS(###) ### - ####), when the class has one."
+  prettyPrint: String
+  "Whether numbers of this class reach emergency services."
+  emergency: Boolean!
+}
+
+"""
+The class of one number.
+"""
+type NumberClassification {
+  "The number as given."
+  number: String!
+  "The number normalised to E.164 (unchanged when it cannot be, e.g. 911)."
+  e164: String!
+  "The first matching class (null only when the configuration has no catch-all class)."
+  classifier: Classifier
+}
+
+"""
+What is known about where a number is: offline libphonenumber data, or the
+configured upstream phonebook.
+"""
+type Locality {
+  "The number as given."
+  number: String!
+  "The number in E.164."
+  e164: String!
+  "success when something is known about the number, error otherwise."
+  status: String!
+  "The ISO 3166 alpha-2 country of the number, e.g. US."
+  country: String
+  "The city, e.g. Mountain View."
+  city: String
+  "The state or province code, e.g. CA."
+  region: String
+  "The state or province name, e.g. California."
+  regionName: String
+  "The full geocoding text, e.g. Mountain View, CA."
+  description: String
+  "libphonenumber's number type: FIXED_LINE, MOBILE, FIXED_LINE_OR_MOBILE, TOLL_FREE, VOIP, ..."
+  numberType: String
+  "The original carrier of the number, when known."
+  carrier: String
+  "The IANA time zones of the number, e.g. America/Los_Angeles."
+  timeZones: [String!]!
+  "The upstream phonebook's entry as it answered (null for offline data)."
+  upstream: JSON
+}
+
+"""
+The NPA-NXX prefixes whose geocoding names one place.
+"""
+type CityPrefixes {
+  "The geocoding text of the place, e.g. Mountain View, CA."
+  locality: String!
+  "The city, e.g. Mountain View."
+  city: String!
+  "The state or province code, e.g. CA."
+  region: String
+  "The ISO 3166 alpha-2 country, e.g. US."
+  country: String
+  "The national NPA-NXX prefixes serving the place (e.g. 650960), usable as a search prefix."
+  prefixes: [String!]!
+}
+
+"""
+The answer to prefixesForCity.
+"""
+type PrefixesForCityResult {
+  "The matching places (empty when an upstream phonebook answered: see upstream)."
+  cities: [CityPrefixes!]!
+  "The upstream phonebook's data as it answered (null for offline data)."
+  upstream: JSON
+}
+
+"""
+A number a search found.
+"""
+type DiscoveredNumber {
+  "The number in E.164."
+  number: String!
+  "DISCOVERY for an upstream carrier's number (bought when activated), AVAILABLE for a local or inventory number, RESERVED for a reservation of the account or one of its ancestors."
+  state: NumberState!
+  "The carrier module that offered it (local, inventory, reserved, other)."
+  carrierModule: String!
+  "The number's class."
+  classification: Classifier
+  "Where the number is (offline data)."
+  locality: Locality!
+}
+
+"""
+Whether one number can still be bought.
+"""
+type NumberCheck {
+  "The number in E.164 (or as given when it is not a valid number)."
+  number: String!
+  "The carrier's status (e.g. success), or error when no carrier could tell."
+  status: String!
+}
+
+"""
+The carriers available to an account.
+"""
+type CarriersInfo {
+  "The longest prefix every carrier searched for the account accepts."
+  maximalPrefixLength: Int!
+  "Every carrier module numberd knows (Kazoo's list)."
+  usableCarriers: [String!]!
+  "The states the caller may create numbers in."
+  usableCreationStates: [NumberState!]!
+}
+
+"""
+The owner of a number.
+"""
+type Identification {
+  "The owning account."
+  accountId: ID!
+  "The number in E.164."
+  number: String!
+}
+
+"""
+The result of fixPhoneNumbers.
+"""
+type FixPhoneNumbersPayload {
+  "How many numbers were repaired."
+  fixedCount: Int!
+  "The number after the repair (when one number was named)."
+  phoneNumber: PhoneNumber
+  "Why the repair failed (empty on success)."
+  userErrors: [UserError!]!
+}
+
+extend type Account {
+  "The carrier modules searched for this account's tree (empty: the system list)."
+  carrierModules: [String!]!
+  "Whether anonymous searches may name this account as their reseller."
+  unauthorizedNumbersLookup: Boolean!
+}
+
+extend type Query {
+  "Searches every carrier enabled for the account (REST GET .../phone_numbers?prefix=). Upstream results are kept for a day so any instance can activate them."
+  searchPhoneNumbers(
+    "The searching account (default: the caller's)."
+    accountId: ID
+    "Search as this reseller (subject to its unauthorized_numbers_lookup setting)."
+    resellerId: ID
+    "3 to 10 digits after the country's dial code (415, 415886), or an E.164 prefix (+1415)."
+    prefix: String!
+    "How many numbers to return: default 1, at most 500."
+    quantity: Int
+    "How many of the sorted results to skip."
+    offset: Int
+    "The ISO 3166 alpha-2 country whose dial code precedes prefix (default US)."
+    country: String
+  ): [DiscoveredNumber!]!
+  "Asks the carriers whether numbers can still be bought (REST POST .../check)."
+  checkPhoneNumbers(
+    "The account the request acts through."
+    accountId: ID!
+    "The numbers, in any form numberd understands."
+    numbers: [String!]!
+  ): [NumberCheck!]!
+  "The carriers available to an account (REST GET .../carriers_info)."
+  carriersInfo(
+    "The account."
+    accountId: ID!
+    "Judge as this reseller instead of the account's own."
+    resellerId: ID
+  ): CarriersInfo!
+  "The number classes in evaluation order (REST GET .../classifiers)."
+  classifiers: [Classifier!]!
+  "The class of a number (REST GET .../classifiers/{N})."
+  classifyNumber(
+    "The number, in any form."
+    number: String!
+  ): NumberClassification!
+  "Where numbers are (REST POST .../locality)."
+  locality(
+    "The account the request acts through."
+    accountId: ID!
+    "The numbers, in any form."
+    numbers: [String!]!
+  ): [Locality!]!
+  "The NPA-NXX prefixes serving a city (REST GET /v2/phone_numbers/prefix?city=)."
+  prefixesForCity(
+    "The city (Mountain View), or a city and region (Mountain View, CA)."
+    city: String!
+  ): PrefixesForCityResult!
+  "The account owning a number, for numbers owned by the caller's account or its descendants (REST GET .../{N}/identify)."
+  identifyPhoneNumber(
+    "The account the request acts through."
+    accountId: ID!
+    "The number."
+    number: String!
+  ): Identification!
+}
+
+extend type Mutation {
+  "Repairs inconsistent numbers (REST POST .../fix and .../fix/{N}): numbers owned by a deleted account, expired search results, features that no longer match the settings. Port-in numbers keep their state."
+  fixPhoneNumbers(
+    "The account whose numbers to repair."
+    accountId: ID!
+    "Repair only this number (the caller must be authorized over it)."
+    number: String
+  ): FixPhoneNumbersPayload!
 }
 `, BuiltIn: false},
 	{Name: "../lifecycle.graphqls", Input: `"""
@@ -1970,8 +2654,56 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_phoneNumbers(ctx, field)
 	case "numberStats":
 		return ec.fieldContext_Account_numberStats(ctx, field)
+	case "carrierModules":
+		return ec.fieldContext_Account_carrierModules(ctx, field)
+	case "unauthorizedNumbersLookup":
+		return ec.fieldContext_Account_unauthorizedNumbersLookup(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_CarriersInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maximalPrefixLength":
+		return ec.fieldContext_CarriersInfo_maximalPrefixLength(ctx, field)
+	case "usableCarriers":
+		return ec.fieldContext_CarriersInfo_usableCarriers(ctx, field)
+	case "usableCreationStates":
+		return ec.fieldContext_CarriersInfo_usableCreationStates(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarriersInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_CityPrefixes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "locality":
+		return ec.fieldContext_CityPrefixes_locality(ctx, field)
+	case "city":
+		return ec.fieldContext_CityPrefixes_city(ctx, field)
+	case "region":
+		return ec.fieldContext_CityPrefixes_region(ctx, field)
+	case "country":
+		return ec.fieldContext_CityPrefixes_country(ctx, field)
+	case "prefixes":
+		return ec.fieldContext_CityPrefixes_prefixes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityPrefixes", field.Name)
+}
+
+func (ec *executionContext) childFields_Classifier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Classifier_name(ctx, field)
+	case "regex":
+		return ec.fieldContext_Classifier_regex(ctx, field)
+	case "friendlyName":
+		return ec.fieldContext_Classifier_friendlyName(ctx, field)
+	case "prettyPrint":
+		return ec.fieldContext_Classifier_prettyPrint(ctx, field)
+	case "emergency":
+		return ec.fieldContext_Classifier_emergency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Classifier", field.Name)
 }
 
 func (ec *executionContext) childFields_Cnam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1982,6 +2714,22 @@ func (ec *executionContext) childFields_Cnam(ctx context.Context, field graphql.
 		return ec.fieldContext_Cnam_inboundLookup(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Cnam", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscoveredNumber(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_DiscoveredNumber_number(ctx, field)
+	case "state":
+		return ec.fieldContext_DiscoveredNumber_state(ctx, field)
+	case "carrierModule":
+		return ec.fieldContext_DiscoveredNumber_carrierModule(ctx, field)
+	case "classification":
+		return ec.fieldContext_DiscoveredNumber_classification(ctx, field)
+	case "locality":
+		return ec.fieldContext_DiscoveredNumber_locality(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscoveredNumber", field.Name)
 }
 
 func (ec *executionContext) childFields_E911(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2016,6 +2764,80 @@ func (ec *executionContext) childFields_E911(ctx context.Context, field graphql.
 		return ec.fieldContext_E911_legacyData(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type E911", field.Name)
+}
+
+func (ec *executionContext) childFields_FixPhoneNumbersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fixedCount":
+		return ec.fieldContext_FixPhoneNumbersPayload_fixedCount(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_FixPhoneNumbersPayload_phoneNumber(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_FixPhoneNumbersPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FixPhoneNumbersPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Identification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_Identification_accountId(ctx, field)
+	case "number":
+		return ec.fieldContext_Identification_number(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Identification", field.Name)
+}
+
+func (ec *executionContext) childFields_Locality(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_Locality_number(ctx, field)
+	case "e164":
+		return ec.fieldContext_Locality_e164(ctx, field)
+	case "status":
+		return ec.fieldContext_Locality_status(ctx, field)
+	case "country":
+		return ec.fieldContext_Locality_country(ctx, field)
+	case "city":
+		return ec.fieldContext_Locality_city(ctx, field)
+	case "region":
+		return ec.fieldContext_Locality_region(ctx, field)
+	case "regionName":
+		return ec.fieldContext_Locality_regionName(ctx, field)
+	case "description":
+		return ec.fieldContext_Locality_description(ctx, field)
+	case "numberType":
+		return ec.fieldContext_Locality_numberType(ctx, field)
+	case "carrier":
+		return ec.fieldContext_Locality_carrier(ctx, field)
+	case "timeZones":
+		return ec.fieldContext_Locality_timeZones(ctx, field)
+	case "upstream":
+		return ec.fieldContext_Locality_upstream(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Locality", field.Name)
+}
+
+func (ec *executionContext) childFields_NumberCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_NumberCheck_number(ctx, field)
+	case "status":
+		return ec.fieldContext_NumberCheck_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NumberCheck", field.Name)
+}
+
+func (ec *executionContext) childFields_NumberClassification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_NumberClassification_number(ctx, field)
+	case "e164":
+		return ec.fieldContext_NumberClassification_e164(ctx, field)
+	case "classifier":
+		return ec.fieldContext_NumberClassification_classifier(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NumberClassification", field.Name)
 }
 
 func (ec *executionContext) childFields_NumberStateCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2224,6 +3046,16 @@ func (ec *executionContext) childFields_Porting(ctx context.Context, field graph
 		return ec.fieldContext_Porting_comments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Porting", field.Name)
+}
+
+func (ec *executionContext) childFields_PrefixesForCityResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cities":
+		return ec.fieldContext_PrefixesForCityResult_cities(ctx, field)
+	case "upstream":
+		return ec.fieldContext_PrefixesForCityResult_upstream(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrefixesForCityResult", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2464,6 +3296,28 @@ func (ec *executionContext) field_Mutation_createPhoneNumbers_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_fixPhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_portPhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2598,6 +3452,108 @@ func (ec *executionContext) field_Query_account_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_carriersInfo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "resellerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resellerId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_checkPhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "numbers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["numbers"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_classifyNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_identifyPhoneNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_locality_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "numbers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["numbers"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2685,6 +3641,74 @@ func (ec *executionContext) field_Query_phoneNumbers_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_prefixesForCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "city",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["city"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchPhoneNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "resellerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resellerId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "prefix",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["prefix"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "quantity",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quantity"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg5
 	return args, nil
 }
 
@@ -3123,6 +4147,351 @@ func (ec *executionContext) fieldContext_Account_numberStats(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Account_carrierModules(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_carrierModules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().CarrierModules(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_carrierModules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_unauthorizedNumbersLookup(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_unauthorizedNumbersLookup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().UnauthorizedNumbersLookup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_unauthorizedNumbersLookup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CarriersInfo_maximalPrefixLength(ctx context.Context, field graphql.CollectedField, obj *model.CarriersInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarriersInfo_maximalPrefixLength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaximalPrefixLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarriersInfo_maximalPrefixLength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarriersInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CarriersInfo_usableCarriers(ctx context.Context, field graphql.CollectedField, obj *model.CarriersInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarriersInfo_usableCarriers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsableCarriers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarriersInfo_usableCarriers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarriersInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _CarriersInfo_usableCreationStates(ctx context.Context, field graphql.CollectedField, obj *model.CarriersInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarriersInfo_usableCreationStates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsableCreationStates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.State) graphql.Marshaler {
+			return ec.marshalNNumberState2ᚕnumberdᚋmodelsᚐStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarriersInfo_usableCreationStates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarriersInfo", field, false, false, "NumberState")
+}
+
+func (ec *executionContext) _CityPrefixes_locality(ctx context.Context, field graphql.CollectedField, obj *model.CityPrefixes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPrefixes_locality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPrefixes_locality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPrefixes", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityPrefixes_city(ctx context.Context, field graphql.CollectedField, obj *model.CityPrefixes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPrefixes_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPrefixes_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPrefixes", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityPrefixes_region(ctx context.Context, field graphql.CollectedField, obj *model.CityPrefixes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPrefixes_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityPrefixes_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPrefixes", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityPrefixes_country(ctx context.Context, field graphql.CollectedField, obj *model.CityPrefixes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPrefixes_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityPrefixes_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPrefixes", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityPrefixes_prefixes(ctx context.Context, field graphql.CollectedField, obj *model.CityPrefixes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPrefixes_prefixes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prefixes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPrefixes_prefixes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPrefixes", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classifier_name(ctx context.Context, field graphql.CollectedField, obj *model.Classifier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classifier_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classifier_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classifier", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classifier_regex(ctx context.Context, field graphql.CollectedField, obj *model.Classifier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classifier_regex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classifier_regex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classifier", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classifier_friendlyName(ctx context.Context, field graphql.CollectedField, obj *model.Classifier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classifier_friendlyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FriendlyName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classifier_friendlyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classifier", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classifier_prettyPrint(ctx context.Context, field graphql.CollectedField, obj *model.Classifier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classifier_prettyPrint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrettyPrint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Classifier_prettyPrint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classifier", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classifier_emergency(ctx context.Context, field graphql.CollectedField, obj *model.Classifier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classifier_emergency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emergency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classifier_emergency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classifier", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Cnam_displayName(ctx context.Context, field graphql.CollectedField, obj *model.Cnam) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3167,6 +4536,139 @@ func (ec *executionContext) _Cnam_inboundLookup(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Cnam_inboundLookup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Cnam", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DiscoveredNumber_number(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredNumber_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredNumber_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredNumber", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiscoveredNumber_state(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredNumber_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.State) graphql.Marshaler {
+			return ec.marshalNNumberState2numberdᚋmodelsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredNumber_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredNumber", field, false, false, "NumberState")
+}
+
+func (ec *executionContext) _DiscoveredNumber_carrierModule(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredNumber_carrierModule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CarrierModule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredNumber_carrierModule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscoveredNumber", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiscoveredNumber_classification(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredNumber_classification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Classifier) graphql.Marshaler {
+			return ec.marshalOClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredNumber_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscoveredNumber",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Classifier(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscoveredNumber_locality(ctx context.Context, field graphql.CollectedField, obj *model.DiscoveredNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscoveredNumber_locality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Locality) graphql.Marshaler {
+			return ec.marshalNLocality2ᚖnumberdᚋgraphᚋmodelᚐLocality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscoveredNumber_locality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscoveredNumber",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Locality(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _E911_streetAddress(ctx context.Context, field graphql.CollectedField, obj *model.E911) (ret graphql.Marshaler) {
@@ -3489,6 +4991,459 @@ func (ec *executionContext) _E911_legacyData(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_E911_legacyData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("E911", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _FixPhoneNumbersPayload_fixedCount(ctx context.Context, field graphql.CollectedField, obj *model.FixPhoneNumbersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FixPhoneNumbersPayload_fixedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FixedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FixPhoneNumbersPayload_fixedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FixPhoneNumbersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FixPhoneNumbersPayload_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *model.FixPhoneNumbersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FixPhoneNumbersPayload_phoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhoneNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Number) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖnumberdᚋmodelsᚐNumber(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FixPhoneNumbersPayload_phoneNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FixPhoneNumbersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumber(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FixPhoneNumbersPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.FixPhoneNumbersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FixPhoneNumbersPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖnumberdᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FixPhoneNumbersPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FixPhoneNumbersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Identification_accountId(ctx context.Context, field graphql.CollectedField, obj *model.Identification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identification_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identification_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Identification_number(ctx context.Context, field graphql.CollectedField, obj *model.Identification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identification_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identification_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_number(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_e164(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_e164(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.E164, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_e164(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_status(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_country(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_city(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_region(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_regionName(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_regionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_regionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_description(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_numberType(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_numberType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_numberType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_carrier(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Carrier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_timeZones(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_timeZones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZones, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_timeZones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Locality_upstream(ctx context.Context, field graphql.CollectedField, obj *model.Locality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Locality_upstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Locality_upstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Locality", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Mutation_fixPhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fixPhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FixPhoneNumbers(ctx, fc.Args["accountId"].(string), fc.Args["number"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FixPhoneNumbersPayload) graphql.Marshaler {
+			return ec.marshalNFixPhoneNumbersPayload2ᚖnumberdᚋgraphᚋmodelᚐFixPhoneNumbersPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fixPhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FixPhoneNumbersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fixPhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_reservePhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3927,6 +5882,130 @@ func (ec *executionContext) fieldContext_Mutation_releasePhoneNumber(ctx context
 	if fc.Args, err = ec.field_Mutation_releasePhoneNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NumberCheck_number(ctx context.Context, field graphql.CollectedField, obj *model.NumberCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberCheck_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberCheck_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _NumberCheck_status(ctx context.Context, field graphql.CollectedField, obj *model.NumberCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberCheck_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberCheck_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _NumberClassification_number(ctx context.Context, field graphql.CollectedField, obj *model.NumberClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberClassification_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberClassification_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberClassification", field, false, false, "String")
+}
+
+func (ec *executionContext) _NumberClassification_e164(ctx context.Context, field graphql.CollectedField, obj *model.NumberClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberClassification_e164(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.E164, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NumberClassification_e164(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NumberClassification", field, false, false, "String")
+}
+
+func (ec *executionContext) _NumberClassification_classifier(ctx context.Context, field graphql.CollectedField, obj *model.NumberClassification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NumberClassification_classifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Classifier) graphql.Marshaler {
+			return ec.marshalOClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NumberClassification_classifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NumberClassification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Classifier(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5600,6 +7679,61 @@ func (ec *executionContext) fieldContext_Porting_comments(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Porting", field, false, false, "String")
 }
 
+func (ec *executionContext) _PrefixesForCityResult_cities(ctx context.Context, field graphql.CollectedField, obj *model.PrefixesForCityResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrefixesForCityResult_cities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CityPrefixes) graphql.Marshaler {
+			return ec.marshalNCityPrefixes2ᚕᚖnumberdᚋgraphᚋmodelᚐCityPrefixesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrefixesForCityResult_cities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrefixesForCityResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityPrefixes(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrefixesForCityResult_upstream(ctx context.Context, field graphql.CollectedField, obj *model.PrefixesForCityResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrefixesForCityResult_upstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrefixesForCityResult_upstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrefixesForCityResult", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _Query_account(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5672,6 +7806,346 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchPhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchPhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchPhoneNumbers(ctx, fc.Args["accountId"].(*string), fc.Args["resellerId"].(*string), fc.Args["prefix"].(string), fc.Args["quantity"].(*int), fc.Args["offset"].(*int), fc.Args["country"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiscoveredNumber) graphql.Marshaler {
+			return ec.marshalNDiscoveredNumber2ᚕᚖnumberdᚋgraphᚋmodelᚐDiscoveredNumberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchPhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscoveredNumber(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchPhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_checkPhoneNumbers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_checkPhoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CheckPhoneNumbers(ctx, fc.Args["accountId"].(string), fc.Args["numbers"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NumberCheck) graphql.Marshaler {
+			return ec.marshalNNumberCheck2ᚕᚖnumberdᚋgraphᚋmodelᚐNumberCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_checkPhoneNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NumberCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_checkPhoneNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_carriersInfo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_carriersInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CarriersInfo(ctx, fc.Args["accountId"].(string), fc.Args["resellerId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CarriersInfo) graphql.Marshaler {
+			return ec.marshalNCarriersInfo2ᚖnumberdᚋgraphᚋmodelᚐCarriersInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_carriersInfo(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarriersInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_carriersInfo_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_classifiers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_classifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Classifiers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Classifier) graphql.Marshaler {
+			return ec.marshalNClassifier2ᚕᚖnumberdᚋgraphᚋmodelᚐClassifierᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_classifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Classifier(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_classifyNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_classifyNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClassifyNumber(ctx, fc.Args["number"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NumberClassification) graphql.Marshaler {
+			return ec.marshalNNumberClassification2ᚖnumberdᚋgraphᚋmodelᚐNumberClassification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_classifyNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NumberClassification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_classifyNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_locality(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_locality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Locality(ctx, fc.Args["accountId"].(string), fc.Args["numbers"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Locality) graphql.Marshaler {
+			return ec.marshalNLocality2ᚕᚖnumberdᚋgraphᚋmodelᚐLocalityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_locality(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Locality(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_locality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_prefixesForCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_prefixesForCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PrefixesForCity(ctx, fc.Args["city"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrefixesForCityResult) graphql.Marshaler {
+			return ec.marshalNPrefixesForCityResult2ᚖnumberdᚋgraphᚋmodelᚐPrefixesForCityResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_prefixesForCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrefixesForCityResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_prefixesForCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_identifyPhoneNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identifyPhoneNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IdentifyPhoneNumber(ctx, fc.Args["accountId"].(string), fc.Args["number"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Identification) graphql.Marshaler {
+			return ec.marshalNIdentification2ᚖnumberdᚋgraphᚋmodelᚐIdentification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identifyPhoneNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_identifyPhoneNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8209,6 +10683,167 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_numberStats(ctx, field, obj)
 				})
+		case "carrierModules":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_carrierModules(ctx, field, obj)
+				})
+		case "unauthorizedNumbersLookup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_unauthorizedNumbersLookup(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var carriersInfoImplementors = []string{"CarriersInfo"}
+
+func (ec *executionContext) _CarriersInfo(ctx context.Context, sel ast.SelectionSet, obj *model.CarriersInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carriersInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarriersInfo")
+		case "maximalPrefixLength":
+			out.Values[i] = ec._CarriersInfo_maximalPrefixLength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usableCarriers":
+			out.Values[i] = ec._CarriersInfo_usableCarriers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usableCreationStates":
+			out.Values[i] = ec._CarriersInfo_usableCreationStates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cityPrefixesImplementors = []string{"CityPrefixes"}
+
+func (ec *executionContext) _CityPrefixes(ctx context.Context, sel ast.SelectionSet, obj *model.CityPrefixes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityPrefixesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityPrefixes")
+		case "locality":
+			out.Values[i] = ec._CityPrefixes_locality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._CityPrefixes_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._CityPrefixes_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._CityPrefixes_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "prefixes":
+			out.Values[i] = ec._CityPrefixes_prefixes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var classifierImplementors = []string{"Classifier"}
+
+func (ec *executionContext) _Classifier(ctx context.Context, sel ast.SelectionSet, obj *model.Classifier) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, classifierImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Classifier")
+		case "name":
+			out.Values[i] = ec._Classifier_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regex":
+			out.Values[i] = ec._Classifier_regex(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "friendlyName":
+			out.Values[i] = ec._Classifier_friendlyName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prettyPrint":
+			out.Values[i] = ec._Classifier_prettyPrint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emergency":
+			out.Values[i] = ec._Classifier_emergency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8245,6 +10880,59 @@ func (ec *executionContext) _Cnam(ctx context.Context, sel ast.SelectionSet, obj
 		case "inboundLookup":
 			out.Values[i] = ec._Cnam_inboundLookup(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discoveredNumberImplementors = []string{"DiscoveredNumber"}
+
+func (ec *executionContext) _DiscoveredNumber(ctx context.Context, sel ast.SelectionSet, obj *model.DiscoveredNumber) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discoveredNumberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscoveredNumber")
+		case "number":
+			out.Values[i] = ec._DiscoveredNumber_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._DiscoveredNumber_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "carrierModule":
+			out.Values[i] = ec._DiscoveredNumber_carrierModule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "classification":
+			out.Values[i] = ec._DiscoveredNumber_classification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "locality":
+			out.Values[i] = ec._DiscoveredNumber_locality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -8362,6 +11050,175 @@ func (ec *executionContext) _E911(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var fixPhoneNumbersPayloadImplementors = []string{"FixPhoneNumbersPayload"}
+
+func (ec *executionContext) _FixPhoneNumbersPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FixPhoneNumbersPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fixPhoneNumbersPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FixPhoneNumbersPayload")
+		case "fixedCount":
+			out.Values[i] = ec._FixPhoneNumbersPayload_fixedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phoneNumber":
+			out.Values[i] = ec._FixPhoneNumbersPayload_phoneNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._FixPhoneNumbersPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identificationImplementors = []string{"Identification"}
+
+func (ec *executionContext) _Identification(ctx context.Context, sel ast.SelectionSet, obj *model.Identification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Identification")
+		case "accountId":
+			out.Values[i] = ec._Identification_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._Identification_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var localityImplementors = []string{"Locality"}
+
+func (ec *executionContext) _Locality(ctx context.Context, sel ast.SelectionSet, obj *model.Locality) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, localityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Locality")
+		case "number":
+			out.Values[i] = ec._Locality_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "e164":
+			out.Values[i] = ec._Locality_e164(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Locality_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._Locality_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._Locality_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Locality_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regionName":
+			out.Values[i] = ec._Locality_regionName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Locality_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numberType":
+			out.Values[i] = ec._Locality_numberType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "carrier":
+			out.Values[i] = ec._Locality_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZones":
+			out.Values[i] = ec._Locality_timeZones(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upstream":
+			out.Values[i] = ec._Locality_upstream(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8381,6 +11238,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "fixPhoneNumbers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fixPhoneNumbers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reservePhoneNumber":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reservePhoneNumber(ctx, field)
@@ -8449,6 +11313,87 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_releasePhoneNumber(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var numberCheckImplementors = []string{"NumberCheck"}
+
+func (ec *executionContext) _NumberCheck(ctx context.Context, sel ast.SelectionSet, obj *model.NumberCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, numberCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NumberCheck")
+		case "number":
+			out.Values[i] = ec._NumberCheck_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._NumberCheck_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var numberClassificationImplementors = []string{"NumberClassification"}
+
+func (ec *executionContext) _NumberClassification(ctx context.Context, sel ast.SelectionSet, obj *model.NumberClassification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, numberClassificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NumberClassification")
+		case "number":
+			out.Values[i] = ec._NumberClassification_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "e164":
+			out.Values[i] = ec._NumberClassification_e164(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "classifier":
+			out.Values[i] = ec._NumberClassification_classifier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9177,6 +12122,44 @@ func (ec *executionContext) _Porting(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var prefixesForCityResultImplementors = []string{"PrefixesForCityResult"}
+
+func (ec *executionContext) _PrefixesForCityResult(ctx context.Context, sel ast.SelectionSet, obj *model.PrefixesForCityResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, prefixesForCityResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrefixesForCityResult")
+		case "cities":
+			out.Values[i] = ec._PrefixesForCityResult_cities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upstream":
+			out.Values[i] = ec._PrefixesForCityResult_upstream(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9207,6 +12190,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "searchPhoneNumbers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchPhoneNumbers(ctx, field)
+				})
+		case "checkPhoneNumbers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_checkPhoneNumbers(ctx, field)
+				})
+		case "carriersInfo":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_carriersInfo(ctx, field)
+				})
+		case "classifiers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_classifiers(ctx, field)
+				})
+		case "classifyNumber":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_classifyNumber(ctx, field)
+				})
+		case "locality":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_locality(ctx, field)
+				})
+		case "prefixesForCity":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_prefixesForCity(ctx, field)
+				})
+		case "identifyPhoneNumber":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_identifyPhoneNumber(ctx, field)
 				})
 		case "phoneNumber":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9725,6 +12756,62 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCarriersInfo2ᚖnumberdᚋgraphᚋmodelᚐCarriersInfo(ctx context.Context, sel ast.SelectionSet, v *model.CarriersInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CarriersInfo!")
+		return graphql.Null
+	}
+	return ec._CarriersInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCityPrefixes2ᚕᚖnumberdᚋgraphᚋmodelᚐCityPrefixesᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CityPrefixes) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCityPrefixes2ᚖnumberdᚋgraphᚋmodelᚐCityPrefixes(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCityPrefixes2ᚖnumberdᚋgraphᚋmodelᚐCityPrefixes(ctx context.Context, sel ast.SelectionSet, v *model.CityPrefixes) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CityPrefixes!")
+		return graphql.Null
+	}
+	return ec._CityPrefixes(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClassifier2ᚕᚖnumberdᚋgraphᚋmodelᚐClassifierᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Classifier) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx context.Context, sel ast.SelectionSet, v *model.Classifier) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Classifier!")
+		return graphql.Null
+	}
+	return ec._Classifier(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreatePhoneNumberInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumberInput(ctx context.Context, v any) (model.CreatePhoneNumberInput, error) {
 	res, err := ec.unmarshalInputCreatePhoneNumberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9733,6 +12820,38 @@ func (ec *executionContext) unmarshalNCreatePhoneNumberInput2numberdᚋgraphᚋm
 func (ec *executionContext) unmarshalNCreatePhoneNumbersInput2numberdᚋgraphᚋmodelᚐCreatePhoneNumbersInput(ctx context.Context, v any) (model.CreatePhoneNumbersInput, error) {
 	res, err := ec.unmarshalInputCreatePhoneNumbersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscoveredNumber2ᚕᚖnumberdᚋgraphᚋmodelᚐDiscoveredNumberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DiscoveredNumber) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscoveredNumber2ᚖnumberdᚋgraphᚋmodelᚐDiscoveredNumber(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDiscoveredNumber2ᚖnumberdᚋgraphᚋmodelᚐDiscoveredNumber(ctx context.Context, sel ast.SelectionSet, v *model.DiscoveredNumber) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscoveredNumber!")
+		return graphql.Null
+	}
+	return ec._DiscoveredNumber(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFixPhoneNumbersPayload2ᚖnumberdᚋgraphᚋmodelᚐFixPhoneNumbersPayload(ctx context.Context, sel ast.SelectionSet, v *model.FixPhoneNumbersPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FixPhoneNumbersPayload!")
+		return graphql.Null
+	}
+	return ec._FixPhoneNumbersPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -9778,6 +12897,14 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNIdentification2ᚖnumberdᚋgraphᚋmodelᚐIdentification(ctx context.Context, sel ast.SelectionSet, v *model.Identification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Identification!")
+		return graphql.Null
+	}
+	return ec._Identification(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9804,6 +12931,62 @@ func (ec *executionContext) marshalNJSON2ᚖnumberdᚋgraphᚋmodelᚐJSON(ctx c
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNLocality2ᚕᚖnumberdᚋgraphᚋmodelᚐLocalityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Locality) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLocality2ᚖnumberdᚋgraphᚋmodelᚐLocality(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLocality2ᚖnumberdᚋgraphᚋmodelᚐLocality(ctx context.Context, sel ast.SelectionSet, v *model.Locality) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Locality!")
+		return graphql.Null
+	}
+	return ec._Locality(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNumberCheck2ᚕᚖnumberdᚋgraphᚋmodelᚐNumberCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NumberCheck) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNumberCheck2ᚖnumberdᚋgraphᚋmodelᚐNumberCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNumberCheck2ᚖnumberdᚋgraphᚋmodelᚐNumberCheck(ctx context.Context, sel ast.SelectionSet, v *model.NumberCheck) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NumberCheck!")
+		return graphql.Null
+	}
+	return ec._NumberCheck(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNumberClassification2ᚖnumberdᚋgraphᚋmodelᚐNumberClassification(ctx context.Context, sel ast.SelectionSet, v *model.NumberClassification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NumberClassification!")
+		return graphql.Null
+	}
+	return ec._NumberClassification(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNumberState2numberdᚋmodelsᚐState(ctx context.Context, v any) (models.State, error) {
@@ -9845,6 +13028,36 @@ var (
 		models.StateDeleted:   "DELETED",
 	}
 )
+
+func (ec *executionContext) unmarshalNNumberState2ᚕnumberdᚋmodelsᚐStateᚄ(ctx context.Context, v any) ([]models.State, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.State, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNumberState2numberdᚋmodelsᚐState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNNumberState2ᚕnumberdᚋmodelsᚐStateᚄ(ctx context.Context, sel ast.SelectionSet, v []models.State) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNumberState2numberdᚋmodelsᚐState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNNumberStateCount2ᚕᚖnumberdᚋgraphᚋmodelᚐNumberStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NumberStateCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -10029,6 +13242,14 @@ func (ec *executionContext) marshalNPhoneNumberResult2ᚖnumberdᚋgraphᚋmodel
 		return graphql.Null
 	}
 	return ec._PhoneNumberResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPrefixesForCityResult2ᚖnumberdᚋgraphᚋmodelᚐPrefixesForCityResult(ctx context.Context, sel ast.SelectionSet, v *model.PrefixesForCityResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrefixesForCityResult!")
+		return graphql.Null
+	}
+	return ec._PrefixesForCityResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReleasePhoneNumberInput2numberdᚋgraphᚋmodelᚐReleasePhoneNumberInput(ctx context.Context, v any) (model.ReleasePhoneNumberInput, error) {
@@ -10309,6 +13530,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOClassifier2ᚖnumberdᚋgraphᚋmodelᚐClassifier(ctx context.Context, sel ast.SelectionSet, v *model.Classifier) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Classifier(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCnam2ᚖnumberdᚋgraphᚋmodelᚐCnam(ctx context.Context, sel ast.SelectionSet, v *model.Cnam) graphql.Marshaler {

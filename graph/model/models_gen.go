@@ -23,6 +23,46 @@ type ActivatePhoneNumbersInput struct {
 	PublicFields *JSON `json:"publicFields,omitempty"`
 }
 
+// The carriers available to an account.
+type CarriersInfo struct {
+	// The longest prefix every carrier searched for the account accepts.
+	MaximalPrefixLength int `json:"maximalPrefixLength"`
+	// Every carrier module numberd knows (Kazoo's list).
+	UsableCarriers []string `json:"usableCarriers"`
+	// The states the caller may create numbers in.
+	UsableCreationStates []models.State `json:"usableCreationStates"`
+}
+
+// The NPA-NXX prefixes whose geocoding names one place.
+type CityPrefixes struct {
+	// The geocoding text of the place, e.g. Mountain View, CA.
+	Locality string `json:"locality"`
+	// The city, e.g. Mountain View.
+	City string `json:"city"`
+	// The state or province code, e.g. CA.
+	Region *string `json:"region,omitempty"`
+	// The ISO 3166 alpha-2 country, e.g. US.
+	Country *string `json:"country,omitempty"`
+	// The national NPA-NXX prefixes serving the place (e.g. 650960), usable as a search prefix.
+	Prefixes []string `json:"prefixes"`
+}
+
+// A number class (Kazoo's classifiers): numbers are normalised to E.164 and
+// the first class whose regex matches wins, in the configured order
+// (`unknown` last).
+type Classifier struct {
+	// The class name, e.g. did_us, tollfree_us, emergency.
+	Name string `json:"name"`
+	// The regular expression a normalised number must match.
+	Regex string `json:"regex"`
+	// A human-readable name, e.g. US DID.
+	FriendlyName string `json:"friendlyName"`
+	// A display format for user interfaces (e.g. SS(###) ### - ####), when the class has one.
+	PrettyPrint *string `json:"prettyPrint,omitempty"`
+	// Whether numbers of this class reach emergency services.
+	Emergency bool `json:"emergency"`
+}
+
 // Caller-id name settings of a number.
 type Cnam struct {
 	// The outbound caller-id name (1 to 15 characters).
@@ -79,6 +119,20 @@ type CreatePhoneNumbersInput struct {
 	PublicFields *JSON `json:"publicFields,omitempty"`
 }
 
+// A number a search found.
+type DiscoveredNumber struct {
+	// The number in E.164.
+	Number string `json:"number"`
+	// DISCOVERY for an upstream carrier's number (bought when activated), AVAILABLE for a local or inventory number, RESERVED for a reservation of the account or one of its ancestors.
+	State models.State `json:"state"`
+	// The carrier module that offered it (local, inventory, reserved, other).
+	CarrierModule string `json:"carrierModule"`
+	// The number's class.
+	Classification *Classifier `json:"classification,omitempty"`
+	// Where the number is (offline data).
+	Locality *Locality `json:"locality"`
+}
+
 // The E911 service address of a number.
 type E911 struct {
 	// Street address where the number is in service.
@@ -131,8 +185,73 @@ type E911Input struct {
 	NotificationContactEmails []string `json:"notificationContactEmails,omitempty"`
 }
 
+// The result of fixPhoneNumbers.
+type FixPhoneNumbersPayload struct {
+	// How many numbers were repaired.
+	FixedCount int `json:"fixedCount"`
+	// The number after the repair (when one number was named).
+	PhoneNumber *models.Number `json:"phoneNumber,omitempty"`
+	// Why the repair failed (empty on success).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The owner of a number.
+type Identification struct {
+	// The owning account.
+	AccountID string `json:"accountId"`
+	// The number in E.164.
+	Number string `json:"number"`
+}
+
+// What is known about where a number is: offline libphonenumber data, or the
+// configured upstream phonebook.
+type Locality struct {
+	// The number as given.
+	Number string `json:"number"`
+	// The number in E.164.
+	E164 string `json:"e164"`
+	// success when something is known about the number, error otherwise.
+	Status string `json:"status"`
+	// The ISO 3166 alpha-2 country of the number, e.g. US.
+	Country *string `json:"country,omitempty"`
+	// The city, e.g. Mountain View.
+	City *string `json:"city,omitempty"`
+	// The state or province code, e.g. CA.
+	Region *string `json:"region,omitempty"`
+	// The state or province name, e.g. California.
+	RegionName *string `json:"regionName,omitempty"`
+	// The full geocoding text, e.g. Mountain View, CA.
+	Description *string `json:"description,omitempty"`
+	// libphonenumber's number type: FIXED_LINE, MOBILE, FIXED_LINE_OR_MOBILE, TOLL_FREE, VOIP, ...
+	NumberType *string `json:"numberType,omitempty"`
+	// The original carrier of the number, when known.
+	Carrier *string `json:"carrier,omitempty"`
+	// The IANA time zones of the number, e.g. America/Los_Angeles.
+	TimeZones []string `json:"timeZones"`
+	// The upstream phonebook's entry as it answered (null for offline data).
+	Upstream *JSON `json:"upstream,omitempty"`
+}
+
 // The entry points for changing numberd's inventory.
 type Mutation struct {
+}
+
+// Whether one number can still be bought.
+type NumberCheck struct {
+	// The number in E.164 (or as given when it is not a valid number).
+	Number string `json:"number"`
+	// The carrier's status (e.g. success), or error when no carrier could tell.
+	Status string `json:"status"`
+}
+
+// The class of one number.
+type NumberClassification struct {
+	// The number as given.
+	Number string `json:"number"`
+	// The number normalised to E.164 (unchanged when it cannot be, e.g. 911).
+	E164 string `json:"e164"`
+	// The first matching class (null only when the configuration has no catch-all class).
+	Classifier *Classifier `json:"classifier,omitempty"`
 }
 
 // How many numbers are in one state.
@@ -305,6 +424,14 @@ type PortingInput struct {
 	CustomerContact *string `json:"customerContact,omitempty"`
 	// Comments.
 	Comments []string `json:"comments,omitempty"`
+}
+
+// The answer to prefixesForCity.
+type PrefixesForCityResult struct {
+	// The matching places (empty when an upstream phonebook answered: see upstream).
+	Cities []*CityPrefixes `json:"cities"`
+	// The upstream phonebook's data as it answered (null for offline data).
+	Upstream *JSON `json:"upstream,omitempty"`
 }
 
 // The entry points for reading numberd's inventory.

@@ -63,8 +63,9 @@ type Env struct {
 	Handler http.Handler
 	Master  Account
 	// DSN is the database (numberd's --db value), for Peer.
-	DSN  string
-	opts []Option
+	DSN     string
+	opts    []Option
+	svcOpts []service.Option
 
 	mu    sync.Mutex
 	names map[string]string // volatile value → golden placeholder
@@ -82,7 +83,13 @@ type Option func(*service.Config)
 // unless an Option sets them.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	return newEnv(tb, storetest.DSN(tb), opts)
+	return newEnv(tb, storetest.DSN(tb), opts, nil)
+}
+
+// NewWithService is New with service options (e.g. an upstream carrier).
+func NewWithService(tb testing.TB, svcOpts []service.Option, opts ...Option) *Env {
+	tb.Helper()
+	return newEnv(tb, storetest.DSN(tb), opts, svcOpts)
 }
 
 // Peer returns a second numberd stack on the same database — its own
@@ -90,14 +97,14 @@ func New(tb testing.TB, opts ...Option) *Env {
 // load balancer — with the same options plus opts. Tokens work on both.
 func (e *Env) Peer(opts ...Option) *Env {
 	e.T.Helper()
-	return newEnv(e.T, e.DSN, append(append([]Option{}, e.opts...), opts...))
+	return newEnv(e.T, e.DSN, append(append([]Option{}, e.opts...), opts...), e.svcOpts)
 }
 
 // GraphQL returns another /graphql handler on the Env's service, with cfg
 // (tests of limits and tuning).
 func (e *Env) GraphQL(cfg graph.Config) http.Handler { return graph.NewHandler(e.Svc, cfg) }
 
-func newEnv(tb testing.TB, dsn string, opts []Option) *Env {
+func newEnv(tb testing.TB, dsn string, opts []Option, svcOpts []service.Option) *Env {
 	tb.Helper()
 	db := storetest.OpenDSN(tb, dsn, store.Options{CountStatements: true})
 	cfg := service.DefaultConfig()
@@ -105,7 +112,7 @@ func newEnv(tb testing.TB, dsn string, opts []Option) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svc := service.New(db, cfg)
+	svc := service.New(db, cfg, svcOpts...)
 	if _, _, err := svc.Bootstrap(context.Background(), MasterKey); err != nil {
 		tb.Fatal(err)
 	}
@@ -120,7 +127,7 @@ func newEnv(tb testing.TB, dsn string, opts []Option) *Env {
 		}
 		mux.ServeHTTP(w, r)
 	})
-	e := &Env{T: tb, DB: db, Svc: svc, Handler: root, DSN: dsn, opts: opts, names: map[string]string{}}
+	e := &Env{T: tb, DB: db, Svc: svc, Handler: root, DSN: dsn, opts: opts, svcOpts: svcOpts, names: map[string]string{}}
 	e.Master = e.Login(MasterKey)
 	e.Master.APIKey, e.Master.Name = MasterKey, "master"
 	e.Name(e.Master.ID, "{MASTER_ID}")
