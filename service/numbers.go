@@ -293,14 +293,11 @@ func (s *Service) CountNumbers(ctx context.Context, accountID string, lq ListQue
 	}
 }
 
-// classifiers are the number classes of listings and the classification
-// field: Kazoo's defaults, in their evaluation order.
-var classifiers = models.DefaultClassifiers()
-
-// Classification returns the name of n's number class (did_us,
-// tollfree_us, international, ..., unknown).
+// Classification returns the name of n's number class under the
+// configured classifiers (did_us, tollfree_us, international, ...,
+// unknown): the same classes as the classifiers endpoints.
 func (s *Service) Classification(n *models.Number) string {
-	if c := models.Classify(classifiers, n.Number); c != nil {
+	if c := s.Classify(n.Number); c != nil {
 		return c.Name
 	}
 	return "unknown"
