@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -198,6 +195,10 @@ func TestOpenAPI_RemovedFieldFailsValidation(t *testing.T) {
 	c.Do("GET", base, nil).Expect(t, 200)
 	c.Do("PUT", base+"/collection", map[string]any{"data": map[string]any{"numbers": []string{"+14155550100", "+14155550101"}}}).Expect(t, 201)
 	c.Do("PUT", base+"/%2B14155550100", nil).Expect(t, 409)
+	c.Do("PUT", base+"/%2B14155550102", map[string]any{"data": map[string]any{"create_with_state": "available"}}).Expect(t, 201)
+	c.Do("GET", base+"?prefix=415&quantity=5", nil).Expect(t, 200)
+	c.Do("GET", base+"/carriers_info", nil).Expect(t, 200)
+	c.Do("POST", "/v2/accounts/"+acct.ID, map[string]any{"data": map[string]any{"carrier_modules": []string{"knm_local"}}}).Expect(t, 200)
 
 	cases := []struct {
 		schema, prop, method, path string
@@ -210,6 +211,9 @@ func TestOpenAPI_RemovedFieldFailsValidation(t *testing.T) {
 		{"KnmError", "cause", "PUT", "/phone_numbers/%2B14155550100"},
 		{"Account", "tree", "PUT", "/v2/accounts/" + e.Master.ID},
 		{"AuthResult", "reseller_id", "PUT", "/v2/api_auth"},
+		{"SearchResult", "classification", "GET", "?prefix=415&quantity=5"},
+		{"CarriersInfo", "usable_creation_states", "GET", "/carriers_info"},
+		{"Account", "carrier_modules", "POST", "/v2/accounts/" + acct.ID},
 	}
 	ctx := context.Background()
 	for _, tc := range cases {
@@ -310,68 +314,6 @@ func TestOpenAPI_CheckPolicy(t *testing.T) {
 	if len(f.errors) == 0 || !strings.Contains(f.errors[0], "matches no documented operation, yet the server answered 200") {
 		t.Errorf("undocumented path answered 200: failures %q", f.errors)
 	}
-}
-
-// TestOpenAPI_PendingIssue4 keeps rest/openapi/pending/issue4.yaml (the
-// description of issue 4's endpoints, written ahead of their routes) ready
-// to move into openapi.yaml: merged into the document it must be valid, and
-// each of its operations must still be unrouted here. Once a route lands,
-// this fails and names the path item to move.
-func TestOpenAPI_PendingIssue4(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("openapi", "pending", "issue4.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pending map[string]any
-	if err := yaml.Unmarshal(src, &pending); err != nil {
-		t.Fatal(err)
-	}
-	var pendingOps []string
-	v := mutated(t, func(doc map[string]any) {
-		merge := func(section ...string) {
-			from, _ := digOK(pending, section...)
-			to := dig(t, doc, section...)
-			for k, val := range from {
-				if _, dup := to[k]; dup {
-					t.Errorf("pending %s.%s is already in openapi.yaml: remove it from the pending file", strings.Join(section, "."), k)
-				}
-				to[k] = val
-			}
-		}
-		merge("paths")
-		merge("components", "parameters")
-		merge("components", "responses")
-		merge("components", "schemas")
-		paths, _ := digOK(pending, "paths")
-		for p, item := range paths {
-			for m := range item.(map[string]any) {
-				if m != "parameters" {
-					pendingOps = append(pendingOps, strings.ToUpper(m)+" "+p)
-				}
-			}
-		}
-	})
-	_, unrouted := openapicheck.Coverage(v.Operations(), routes())
-	for _, op := range pendingOps {
-		if !slices.Contains(unrouted, op) {
-			t.Errorf("%s is routed now: move its path item from rest/openapi/pending/issue4.yaml into openapi.yaml (see the file's header)", op)
-		}
-	}
-	if len(pendingOps) < 10 {
-		t.Errorf("pending operations: %v", pendingOps)
-	}
-}
-
-func digOK(doc map[string]any, keys ...string) (map[string]any, bool) {
-	m := doc
-	for _, k := range keys {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		m = next
-	}
-	return m, true
 }
 
 // The CSV form of the listing is described and validated like any reply.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"numberd/carriers/phonebook/phonebooktest"
 	"numberd/internal/apitest"
 	"numberd/service"
 )
@@ -152,10 +153,111 @@ func TestOpenAPI_Walk(t *testing.T) {
 		rc.Do("GET", base+"?filter_not_state=in_service&has_key=label&key_missing=cnam&has_value=label&value_missing=cnam&missing_value=e911", nil).Expect(t, 200)
 		rc.Do("GET", base+`?filter_state=["in_service","reserved"]&filter_label=x&created_from=63000000000&created_to=73000000000&modified_from=63000000000&modified_to=73000000000`, nil).Expect(t, 200)
 		rc.Do("GET", pn(reseller), nil).Expect(t, 200)
-		rc.Do("GET", base+"?prefix=415", nil).Expect(t, 501)
+		rc.Do("GET", base+"?prefix=415", nil).Expect(t, 200) // a search (see "discovery")
 		oc.Do("GET", base, nil).Expect(t, 403)
 		rc.Bad().Do("GET", base+"?page_size=0", nil).Expect(t, 200)
 		rc.Do("POST", base+"?verb=GET", nil).Expect(t, 200)
 		rc.Do("DELETE", base, nil).Expect(t, http.StatusMethodNotAllowed)
+	})
+
+	t.Run("discovery", func(t *testing.T) {
+		base := pn(customer)
+		for _, n := range []string{"%2B14155550400", "%2B14155550401"} {
+			master.Do("PUT", pn(reseller)+"/"+n, map[string]any{"data": map[string]any{"create_with_state": "available"}}).Expect(t, 201)
+		}
+		rc.Do("PUT", pn(reseller)+"/%2B14155550402", map[string]any{"data": map[string]any{"create_with_state": "reserved"}}).Expect(t, 201)
+		rc.Do("PUT", base+"/%2B14155550403", nil).Expect(t, 201)
+
+		// Search, through the account and without one.
+		if d := cc.Do("GET", base+"?prefix=415555&quantity=10&offset=0&country=US", nil).Expect(t, 200).Data().([]any); len(d) == 0 {
+			t.Fatalf("search found nothing")
+		}
+		cc.Do("GET", base+"?prefix=%2B1415555&quantity=1000&offset=-1", nil).Expect(t, 200)
+		cc.Do("GET", base+"?prefix=41", nil).Expect(t, 400)
+		cc.Do("GET", base+"?prefix=415&country=ZZ", nil).Expect(t, 400)
+		cc.Do("GET", base+"?prefix=415&reseller_id=00000000000000000000000000000000", nil).Expect(t, 404)
+		oc.Do("GET", base+"?prefix=415", nil).Expect(t, 403)
+		cc.Do("GET", "/v2/phone_numbers?prefix=415&quantity=5", nil).Expect(t, 200)
+		anon.Do("GET", "/v2/phone_numbers?reseller_id="+reseller.ID, nil).Expect(t, 400)
+		anon.Do("GET", "/v2/phone_numbers?prefix=415", nil).Expect(t, 401)
+		anon.Do("GET", "/v2/phone_numbers?prefix=415&reseller_id="+reseller.ID, nil).Expect(t, 404)
+		anon.Do("GET", "/v2/phone_numbers?prefix=415&reseller_id=nope", nil).Expect(t, 404)
+		// The account fields that open anonymous searches (superduper admin only).
+		master.Do("POST", acct(reseller), map[string]any{"data": map[string]any{"unauthorized_numbers_lookup": true, "carrier_modules": []string{"knm_local", "inventory"}}}).Expect(t, 200)
+		master.Do("PATCH", acct(reseller), map[string]any{"data": map[string]any{"carrier_modules": []string{"acme"}}}).Expect(t, 400)
+		rc.Do("PATCH", acct(reseller), map[string]any{"data": map[string]any{"unauthorized_numbers_lookup": false}}).Expect(t, 403)
+		master.Do("GET", acct(reseller), nil).Expect(t, 200)
+		anon.Do("GET", "/v2/phone_numbers?prefix=415&quantity=3&reseller_id="+reseller.ID, nil).Expect(t, 200)
+		master.Do("PATCH", acct(reseller), map[string]any{"data": map[string]any{"unauthorized_numbers_lookup": false, "carrier_modules": []string{}}}).Expect(t, 200)
+
+		// Prefixes of a city, with and without an account.
+		anon.Do("GET", "/v2/phone_numbers/prefix?city=Mountain%20View", nil).Expect(t, 200)
+		anon.Do("GET", "/v2/phone_numbers/prefix", nil).Expect(t, 404)
+		e.Client("not-a-token").Do("GET", "/v2/phone_numbers/prefix?city=Mountain%20View", nil).Expect(t, 401)
+		cc.Do("GET", base+"/prefix?city=Mountain%20View", nil).Expect(t, 200)
+		cc.Do("GET", base+"/prefix", nil).Expect(t, 404)
+		oc.Do("GET", base+"/prefix?city=Mountain%20View", nil).Expect(t, 403)
+
+		// check and locality: numbers in the body or the query string.
+		cc.Do("POST", base+"/check", map[string]any{"data": map[string]any{"numbers": []any{"+14155550400", 4155550401, "12ab"}}}).Expect(t, 200)
+		cc.Do("POST", base+"/check?numbers=%2B14155550400", nil).Expect(t, 200)
+		cc.Do("POST", base+"/check", map[string]any{"data": map[string]any{"numbers": []string{"4155550400", "+14155550400"}}}).Expect(t, 400)
+		cc.Do("GET", base+"/check", nil).Expect(t, 405)
+		cc.Do("POST", base+"/locality", map[string]any{"data": map[string]any{"numbers": []string{"+16502530000", "1234"}}}).Expect(t, 200)
+		cc.Do("POST", base+"/locality", nil).Expect(t, 400)
+		oc.Do("POST", base+"/locality", map[string]any{"data": map[string]any{"numbers": []string{"+16502530000"}}}).Expect(t, 403)
+
+		// carriers_info and the classifiers.
+		cc.Do("GET", base+"/carriers_info", nil).Expect(t, 200)
+		master.Do("GET", base+"/carriers_info", nil).Expect(t, 200)
+		cc.Do("GET", base+"/carriers_info?reseller_id="+reseller.ID, nil).Expect(t, 404)
+		cc.Do("GET", base+"/carriers_info?reseller_id=nope", nil).Expect(t, 404)
+		cc.Do("GET", base+"/classifiers", nil).Expect(t, 200)
+		cc.Do("GET", base+"/classifiers/4158867900", nil).Expect(t, 200)
+		cc.Do("GET", base+"/classifiers/%2B18005551212", nil).Expect(t, 200)
+		oc.Do("GET", base+"/classifiers/4158867900", nil).Expect(t, 403)
+
+		// identify: the owner, or Kazoo's 400s, or 404 outside the caller's tree.
+		rc.Do("GET", pn(reseller)+"/%2B14155550403/identify", nil).Expect(t, 200)
+		master.Do("GET", pn(reseller)+"/%2B14155550400/identify", nil).Expect(t, 400)
+		master.Do("PUT", base+"/%2B14155550404", map[string]any{"data": map[string]any{"create_with_state": "aging"}}).Expect(t, 201)
+		rc.Do("GET", pn(reseller)+"/%2B14155550404/identify", nil).Expect(t, 400)
+		oc.Do("GET", pn(other)+"/%2B14155550403/identify", nil).Expect(t, 404)
+		rc.Do("PUT", pn(reseller)+"/%2B14155550403/identify", nil).Expect(t, 405)
+		rc.Do("GET", pn(reseller)+"/%2B14155550403/bogus", nil).Expect(t, 404)
+		rc.Do("GET", pn(reseller)+"/fix/%2B14155550403", nil).Expect(t, 405)
+
+		// fix: the listing after the repair (JSON or CSV), and one number.
+		rc.Do("POST", base+"/fix", nil).Expect(t, 200)
+		rc.Do("POST", base+"/fix?page_size=1&filter_state=in_service", nil).Expect(t, 200)
+		rc.Do("POST", base+"/fix?accept=csv", nil).Expect(t, 200)
+		rc.Do("POST", base+"/fix?paginate=false", nil).Expect(t, 416) // ListingLimit
+		oc.Do("POST", base+"/fix", nil).Expect(t, 403)
+		rc.Do("POST", base+"/fix/%2B14155550403", nil).Expect(t, 200)
+		rc.Do("POST", base+"/fix/%2B19995550403", nil).Expect(t, 404)
+		cc.Do("POST", base+"/fix/%2B14155550400", nil).Expect(t, 403)
+		rc.Do("POST", base+"/fix/abc", nil).Expect(t, 400)
+		oc.Do("POST", pn(other)+"/fix/%2B14155550403", nil).Expect(t, 404)
+	})
+
+	t.Run("discovery upstream", func(t *testing.T) {
+		// An upstream phonebook: discovery numbers, its locality and
+		// prefixes passed through, and Kazoo's 500s when it fails.
+		w, f := upstreamWorld(t)
+		c := w.e.Client(w.customer.Token)
+		anon := w.e.Client("")
+		base := w.pn(w.customer)
+		c.Do("GET", base+"?prefix=4152&quantity=5", nil).Expect(t, 200)
+		c.Do("POST", base+"/check", map[string]any{"data": map[string]any{"numbers": []string{"+14152338397", "4156715576"}}}).Expect(t, 200)
+		c.Do("POST", base+"/locality", map[string]any{"data": map[string]any{"numbers": []string{"+14152338397"}}}).Expect(t, 200)
+		anon.Do("GET", "/v2/phone_numbers/prefix?city=Belvedere", nil).Expect(t, 200)
+		anon.Do("GET", "/v2/phone_numbers/prefix?city=Atlantis", nil).Expect(t, 500)
+		f.FailOrder("+14152338421")
+		c.Do("PUT", base+"/%2B14152338421/activate", nil).Expect(t, 500)
+		c.Do("PUT", base+"/%2B14152338397/activate", nil).Expect(t, 201)
+		f.SetMode(phonebooktest.Fail)
+		c.Do("POST", base+"/locality", map[string]any{"data": map[string]any{"numbers": []string{"+14152338397"}}}).Expect(t, 500)
+		c.Do("GET", base+"/prefix?city=Belvedere", nil).Expect(t, 500)
+		c.Do("GET", base+"?prefix=4152&quantity=5", nil).Expect(t, 200)
 	})
 }
