@@ -7,6 +7,7 @@ package rest_test
 // without an isolation case fails this test.
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,6 +22,12 @@ var isolationExcluded = map[string]bool{
 	"GET /v2/openapi.json":  true, // the public API document
 	"PUT /v2/api_auth":      true,
 	"DELETE /v2/token_auth": true,
+	// Public, account-less discovery (kazoo-crossbar-phone-numbers.md §5.3,
+	// §5.4): a search runs as the caller's own account (or an allowed
+	// reseller_id), and prefix?city= is public data. "search never shows
+	// the victim's numbers" below covers the search.
+	"GET /v2/phone_numbers":        true,
+	"GET /v2/phone_numbers/prefix": true,
 }
 
 // isolationRequest builds the request of one route against an account and
@@ -43,6 +50,14 @@ func collectionPath(suffix string, extra map[string]any) isolationRequest {
 		}
 		return pn(acct) + "/collection" + suffix, body(d)
 	}
+}
+
+func accountPath(suffix string) isolationRequest {
+	return func(acct apitest.Account, _ string) (string, any) { return pn(acct) + suffix, nil }
+}
+
+func numbersListPath(suffix string) isolationRequest {
+	return func(acct apitest.Account, e164 string) (string, any) { return pn(acct) + suffix, numbersBody(e164) }
 }
 
 // isolationRoutes has one request per route of rest.Handler.Routes().
@@ -84,14 +99,51 @@ var isolationRoutes = map[string]isolationRequest{
 	"PATCH /v2/accounts/{account}/phone_numbers/collection":        collectionPath("", map[string]any{"stolen": true}),
 	"DELETE /v2/accounts/{account}/phone_numbers/collection":       collectionPath("", nil),
 	"PUT /v2/accounts/{account}/phone_numbers/collection/activate": collectionPath("/activate", nil),
+
+	// Discovery and number intelligence (issue 4).
+	"GET /v2/accounts/{account}/phone_numbers/prefix":        accountPath("/prefix?city=Mountain%20View"),
+	"POST /v2/accounts/{account}/phone_numbers/check":        numbersListPath("/check"),
+	"POST /v2/accounts/{account}/phone_numbers/locality":     numbersListPath("/locality"),
+	"GET /v2/accounts/{account}/phone_numbers/carriers_info": accountPath("/carriers_info"),
+	"GET /v2/accounts/{account}/phone_numbers/classifiers":   accountPath("/classifiers"),
+	// The multiplexer's other operation, classifiers/{N}, is in isolationMultiplexed.
+	"GET /v2/accounts/{account}/phone_numbers/{first}/{second}": numberPath("/identify"),
+	"POST /v2/accounts/{account}/phone_numbers/fix":             accountPath("/fix"),
+	"POST /v2/accounts/{account}/phone_numbers/fix/{number}": func(acct apitest.Account, e164 string) (string, any) {
+		return pn(acct) + "/fix/" + strings.Replace(e164, "+", "%2B", 1), nil
+	},
+}
+
+// isolationMultiplexed are the other operations of routes that serve
+// several (GET .../{first}/{second} is {N}/identify and classifiers/{N}):
+// each is checked like the route's own request.
+var isolationMultiplexed = map[string]struct {
+	op    string // the documented operation
+	build isolationRequest
+	own   ownURLCase
+}{
+	"GET /v2/accounts/{account}/phone_numbers/{first}/{second}": {
+		"GET /v2/accounts/{account}/phone_numbers/classifiers/{number}",
+		func(acct apitest.Account, e164 string) (string, any) {
+			return pn(acct) + "/classifiers/" + strings.Replace(e164, "+", "%2B", 1), nil
+		},
+		ownURLCase{http.StatusOK, "isolation_own_url_classify"},
+	},
+}
+
+// perNumber reports whether a route acts on the number of its path.
+func perNumber(rt string) bool {
+	return strings.Contains(rt, "{number}") || strings.Contains(rt, "{second}")
+}
+
+type ownURLCase struct {
+	status int
+	golden string
 }
 
 // ownURLExpect is what the intruder gets on the victim's in_service number
 // through its OWN account URL: the status and the golden of the envelope.
-var ownURLExpect = map[string]struct {
-	status int
-	golden string
-}{
+var ownURLExpect = map[string]ownURLCase{
 	"GET /v2/accounts/{account}/phone_numbers/{number}":            {http.StatusNotFound, "isolation_own_url_get"},
 	"PUT /v2/accounts/{account}/phone_numbers/{number}":            {http.StatusForbidden, "isolation_own_url_forbidden"},
 	"POST /v2/accounts/{account}/phone_numbers/{number}":           {http.StatusForbidden, "isolation_own_url_forbidden"},
@@ -106,6 +158,20 @@ var ownURLExpect = map[string]struct {
 	"DELETE /v2/accounts/{account}/phone_numbers/collection":       {http.StatusOK, "isolation_own_url_collection_200"},
 	"PUT /v2/accounts/{account}/phone_numbers/collection/activate": {http.StatusCreated, "isolation_own_url_collection_201"},
 	"GET /v2/accounts/{account}/phone_numbers":                     {http.StatusOK, "isolation_own_url_listing"},
+
+	// Discovery and number intelligence: identify never tells whose a
+	// number is (decisions.md 13), fix/{N} needs authorization over the
+	// number (decisions.md 12), fix answers the caller's own listing. The
+	// others answer public data (prefixes, carriers, classifiers, where a
+	// number is, whether it can be bought), never the owner.
+	"GET /v2/accounts/{account}/phone_numbers/{first}/{second}": {http.StatusNotFound, "isolation_own_url_get"},
+	"POST /v2/accounts/{account}/phone_numbers/fix/{number}":    {http.StatusNotFound, "isolation_own_url_get"},
+	"POST /v2/accounts/{account}/phone_numbers/fix":             {http.StatusOK, "isolation_own_url_listing"},
+	"GET /v2/accounts/{account}/phone_numbers/prefix":           {http.StatusOK, "isolation_own_url_prefix"},
+	"POST /v2/accounts/{account}/phone_numbers/check":           {http.StatusOK, "isolation_own_url_check"},
+	"POST /v2/accounts/{account}/phone_numbers/locality":        {http.StatusOK, "isolation_own_url_locality"},
+	"GET /v2/accounts/{account}/phone_numbers/carriers_info":    {http.StatusOK, "isolation_own_url_carriers_info"},
+	"GET /v2/accounts/{account}/phone_numbers/classifiers":      {http.StatusOK, "isolation_own_url_classifiers"},
 }
 
 func TestIsolation(t *testing.T) {
@@ -164,18 +230,24 @@ func TestIsolation(t *testing.T) {
 			if build == nil {
 				continue // reported by "every route has a case"
 			}
+			builds := map[string]isolationRequest{rt: build}
+			if m, ok := isolationMultiplexed[rt]; ok {
+				builds[m.op] = m.build
+			}
 			method := strings.SplitN(rt, " ", 2)[0]
 			for _, target := range []string{inService, reserved, portIn} {
-				if target != inService && !strings.Contains(rt, "{number}") && !strings.Contains(rt, "collection") {
+				if target != inService && !perNumber(rt) && !strings.Contains(rt, "collection") {
 					continue
 				}
-				t.Run(intruder.Name+" via victim URL/"+rt+"/"+target, func(t *testing.T) {
-					path, b := build(victim, target)
-					r := c.Do(method, path, b)
-					r.Expect(t, http.StatusForbidden)
-					e.Golden(t, "isolation_account_forbidden", r)
-					expectForbiddenAccount(t, r)
-				})
+				for name, build := range builds {
+					t.Run(intruder.Name+" via victim URL/"+name+"/"+target, func(t *testing.T) {
+						path, b := build(victim, target)
+						r := c.Do(method, path, b)
+						r.Expect(t, http.StatusForbidden)
+						e.Golden(t, "isolation_account_forbidden", r)
+						expectForbiddenAccount(t, r)
+					})
+				}
 			}
 		}
 	}
@@ -183,31 +255,98 @@ func TestIsolation(t *testing.T) {
 	// Through its own account URL, the sibling cannot read, change, move or
 	// release the victim's numbers.
 	sc := e.Client(sibling.Token)
+	ownURL := func(t *testing.T, rt string, build isolationRequest, want ownURLCase) {
+		t.Helper()
+		method := strings.SplitN(rt, " ", 2)[0]
+		path, b := build(sibling, inService)
+		r := sc.Do(method, path, b)
+		check(t, e, r, want.status, want.golden)
+		if bytes.Contains(r.Raw, []byte(victim.ID)) || bytes.Contains(r.Raw, []byte("victim data")) {
+			t.Fatalf("the reply leaks the victim's account or data: %s", r.Raw)
+		}
+		switch want.golden {
+		case "isolation_own_url_get":
+			expectBadIdentifier(t, r)
+		case "isolation_own_url_forbidden":
+			expectKnm(t, r, http.StatusForbidden, "forbidden", models.MessageUnauthorized, "")
+		case "isolation_own_url_listing":
+			if len(listed(t, r)) != 0 {
+				t.Fatalf("the sibling's listing shows numbers: %s", r.Raw)
+			}
+		case "isolation_own_url_collection_200", "isolation_own_url_collection_201":
+			assertJSON(t, "data", r.Data(), map[string]any{"error": map[string]any{inService: map[string]any{
+				"code": 403, "error": "forbidden", "message": models.MessageUnauthorized}}})
+		case "isolation_own_url_check":
+			// No carrier can check here: the number is "error", as any
+			// number would be (whoever holds it).
+			assertJSON(t, "data", r.Data(), map[string]any{inService: "error"})
+		}
+	}
 	for _, rt := range routes {
 		want, ok := ownURLExpect[rt]
 		if !ok {
 			continue
 		}
-		method := strings.SplitN(rt, " ", 2)[0]
-		t.Run("sibling via own URL/"+rt, func(t *testing.T) {
-			path, b := isolationRoutes[rt](sibling, inService)
-			r := sc.Do(method, path, b)
-			check(t, e, r, want.status, want.golden)
-			switch want.golden {
-			case "isolation_own_url_get":
-				expectBadIdentifier(t, r)
-			case "isolation_own_url_forbidden":
-				expectKnm(t, r, http.StatusForbidden, "forbidden", models.MessageUnauthorized, "")
-			case "isolation_own_url_listing":
-				if len(listed(t, r)) != 0 {
-					t.Fatalf("the sibling's listing shows numbers: %s", r.Raw)
-				}
-			default:
-				assertJSON(t, "data", r.Data(), map[string]any{"error": map[string]any{inService: map[string]any{
-					"code": 403, "error": "forbidden", "message": models.MessageUnauthorized}}})
-			}
-		})
+		t.Run("sibling via own URL/"+rt, func(t *testing.T) { ownURL(t, rt, isolationRoutes[rt], want) })
+		if m, ok := isolationMultiplexed[rt]; ok {
+			t.Run("sibling via own URL/"+m.op, func(t *testing.T) { ownURL(t, rt, m.build, m.own) })
+		}
 	}
+	t.Run("sibling via own URL/identify and fix of reserved and port_in numbers", func(t *testing.T) {
+		for _, n := range []string{reserved, portIn} {
+			for _, rt := range []string{"GET /v2/accounts/{account}/phone_numbers/{first}/{second}", "POST /v2/accounts/{account}/phone_numbers/fix/{number}"} {
+				ownURL(t, rt, func(acct apitest.Account, _ string) (string, any) { return isolationRoutes[rt](acct, n) }, ownURLExpect[rt])
+			}
+		}
+	})
+	t.Run("descendant via own URL/identify and fix of the parent's numbers", func(t *testing.T) {
+		cc := e.Client(victimChild.Token)
+		for _, n := range []string{inService, reserved, portIn} {
+			path, _ := isolationRoutes["GET /v2/accounts/{account}/phone_numbers/{first}/{second}"](victimChild, n)
+			check(t, e, cc.Do("GET", path, nil), http.StatusNotFound, "isolation_own_url_get")
+			path, _ = isolationRoutes["POST /v2/accounts/{account}/phone_numbers/fix/{number}"](victimChild, n)
+			r := cc.Do("POST", path, nil)
+			if n == reserved {
+				// A number reserved by the parent is readable by its
+				// descendants (Kazoo), but not theirs to repair.
+				check(t, e, r, http.StatusForbidden, "isolation_own_url_forbidden")
+				expectKnm(t, r, http.StatusForbidden, "forbidden", models.MessageUnauthorized, "")
+				continue
+			}
+			check(t, e, r, http.StatusNotFound, "isolation_own_url_get")
+		}
+	})
+	t.Run("search never shows the victim's numbers", func(t *testing.T) {
+		for _, path := range []string{
+			pn(sibling) + "?prefix=415&quantity=500",
+			"/v2/phone_numbers?prefix=415&quantity=500",
+			"/v2/phone_numbers?prefix=%2B1415555&quantity=500",
+		} {
+			r := sc.Do("GET", path, nil)
+			check(t, e, r, http.StatusOK, "isolation_own_url_search")
+			for _, n := range []string{inService, reserved, portIn} {
+				if bytes.Contains(r.Raw, []byte(n)) {
+					t.Fatalf("%s: the victim's %s is offered: %s", path, n, r.Raw)
+				}
+			}
+		}
+		// Anonymous searches cannot act as the victim: it allows no
+		// unauthorized lookups.
+		r := e.Client("").Do("GET", "/v2/phone_numbers?prefix=415&reseller_id="+victim.ID, nil)
+		expectError(t, r, http.StatusNotFound, "number search restricted")
+	})
+	t.Run("descendant search shows only the parent's reservation", func(t *testing.T) {
+		// A number reserved by an ancestor is offered to its descendants
+		// (Kazoo §4 reserved_from_parent: they may read and activate it);
+		// the parent's numbers in service or porting are not.
+		r := e.Client(victimChild.Token).Do("GET", pn(victimChild)+"?prefix=415&quantity=500", nil)
+		check(t, e, r, http.StatusOK, "isolation_descendant_search")
+		var found []string
+		for _, x := range r.Data().([]any) {
+			found = append(found, x.(map[string]any)["number"].(string))
+		}
+		assertJSON(t, "numbers found", found, []string{reserved})
+	})
 	t.Run("sibling via own URL/GET of reserved and port_in numbers", func(t *testing.T) {
 		for _, n := range []string{reserved, portIn} {
 			r := sc.Do("GET", num(sibling, n), nil)
