@@ -129,7 +129,6 @@ var systemStatus = map[string]int{
 	"not_found":                       http.StatusNotFound,
 	"account_has_descendants":         http.StatusConflict,
 	"request_too_large":               http.StatusRequestEntityTooLarge,
-	"not_implemented":                 http.StatusNotImplemented,
 }
 
 // systemMessages are Crossbar's envelope messages for system errors whose
