@@ -253,7 +253,7 @@ const listSQL = `SELECT number, state, assigned_to, used_by, carrier, features, 
 func (b *baseline) listNumbers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if p := q.Get("prefix"); p != "" {
-		b.search(w, r, p, q.Get("quantity"))
+		b.search(w, r, r.PathValue("account"), p, q.Get("quantity"))
 		return
 	}
 	acct := r.PathValue("account")
@@ -322,7 +322,7 @@ func nonNil(l []string) []string {
 
 // search answers a prefix search from the local inventory: available
 // numbers starting with the prefix (a range scan on the primary key).
-func (b *baseline) search(w http.ResponseWriter, r *http.Request, prefix, quantity string) {
+func (b *baseline) search(w http.ResponseWriter, r *http.Request, account, prefix, quantity string) {
 	qty, err := strconv.Atoi(quantity)
 	if err != nil || qty <= 0 {
 		qty = 1
@@ -331,8 +331,12 @@ func (b *baseline) search(w http.ResponseWriter, r *http.Request, prefix, quanti
 	if len(p) == 7 { // NPA-NXX: a NANP prefix
 		p = "+1" + p[1:]
 	}
-	rows, err := b.db.QueryContext(r.Context(), "SELECT number, state FROM numbers WHERE number >= ? AND number < ? AND state = 'available' ORDER BY number LIMIT ?",
-		p, store.PrefixEnd(p), qty)
+	// What numberd's default carriers offer: available local and inventory
+	// numbers, and numbers reserved for the searching account (the bench
+	// searches as the master, which has no ancestors).
+	rows, err := b.db.QueryContext(r.Context(), "SELECT number, state FROM numbers WHERE number >= ? AND number < ?"+
+		" AND ((state = 'available' AND carrier IN ('local', 'inventory')) OR (state = 'reserved' AND assigned_to = ?)) ORDER BY number LIMIT ?",
+		p, store.PrefixEnd(p), account, qty)
 	if err != nil {
 		b.fail(w, http.StatusInternalServerError, err)
 		return

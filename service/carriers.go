@@ -51,7 +51,7 @@ func (c *dbCarrier) Name() string         { return c.name }
 func (c *dbCarrier) MaxPrefixLength() int { return 10 }
 
 func (c *dbCarrier) Find(ctx context.Context, q models.SearchQuery) ([]models.FoundNumber, error) {
-	rows, err := c.s.db.Q().FindNumbers(ctx, store.NumberQuery{
+	rows, err := c.s.db.Q().FindNumberKeys(ctx, store.NumberQuery{
 		States: []models.State{models.StateAvailable}, Carriers: []string{c.name}, Prefix: q.Prefix,
 		Limit: q.Offset + q.Quantity,
 	})
@@ -80,7 +80,7 @@ func (c *reservedCarrier) Find(ctx context.Context, q models.SearchQuery) ([]mod
 		return nil, nil
 	}
 	owners := append(ancestors(q.Account.Path), q.Account.ID)
-	rows, err := c.s.db.Q().FindNumbers(ctx, store.NumberQuery{
+	rows, err := c.s.db.Q().FindNumberKeys(ctx, store.NumberQuery{
 		Owners: owners, States: []models.State{models.StateReserved}, Prefix: q.Prefix, Limit: q.Offset + q.Quantity,
 	})
 	if err != nil {
@@ -95,16 +95,11 @@ func (c *reservedCarrier) Check(context.Context, []string) (map[string]string, e
 	return nil, errNotImplemented
 }
 
-func found(rows []*models.Number, offset int) []models.FoundNumber {
+func found(rows []models.FoundNumber, offset int) []models.FoundNumber {
 	if offset >= len(rows) {
 		return nil
 	}
-	rows = rows[offset:]
-	out := make([]models.FoundNumber, len(rows))
-	for i, n := range rows {
-		out[i] = models.FoundNumber{Number: n.Number, State: n.State, Carrier: n.Carrier}
-	}
-	return out
+	return rows[offset:]
 }
 
 // ancestors returns the ids above an account in its tree path.

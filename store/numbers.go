@@ -313,6 +313,27 @@ func (q *Q) FindNumbers(ctx context.Context, f NumberQuery) ([]*models.Number, e
 	return scanNumbers(rows, err, f.WithOwner, min(max(f.Limit, 0), 1000))
 }
 
+// FindNumberKeys runs a NumberQuery for the number, state and carrier of
+// each row only: searches offer numbers, and skipping the JSON columns
+// makes them several times cheaper than FindNumbers.
+func (q *Q) FindNumberKeys(ctx context.Context, f NumberQuery) ([]models.FoundNumber, error) {
+	f.WithOwner = false
+	rows, err := q.findQuery(ctx, f).Select("n.number, n.state, n.carrier").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := make([]models.FoundNumber, 0, max(f.Limit, 0))
+	for rows.Next() {
+		var k models.FoundNumber
+		if err := rows.Scan(&k.Number, &k.State, &k.Carrier); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, k)
+	}
+	return out, translate(rows.Err())
+}
+
 // findQuery is the statement FindNumbers runs (and ExplainFindNumbers shows).
 func (q *Q) findQuery(ctx context.Context, f NumberQuery) *gorm.DB {
 	g := q.numberQuery(ctx, f)
