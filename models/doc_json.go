@@ -30,19 +30,28 @@ func DecodeDoc(b []byte) (Doc, error) {
 	return d, nil
 }
 
-// Scan implements sql.Scanner.
-func (d *Doc) Scan(src any) error {
-	var b []byte
+// scanBytes returns the bytes of a JSON column value (nil for NULL).
+func scanBytes(src any, what string) ([]byte, error) {
 	switch v := src.(type) {
 	case nil:
+		return nil, nil
+	case []byte:
+		return v, nil
+	case string:
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("%s: cannot scan %T", what, src)
+}
+
+// Scan implements sql.Scanner.
+func (d *Doc) Scan(src any) error {
+	b, err := scanBytes(src, "doc")
+	if err != nil {
+		return err
+	}
+	if b == nil {
 		*d = Doc{}
 		return nil
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("doc: cannot scan %T", src)
 	}
 	if isEmptyJSON(b, '{', '}') {
 		// Most stored docs are empty: skip the decoder (a read of a number
@@ -175,17 +184,9 @@ type StringList []string
 
 // Scan implements sql.Scanner.
 func (l *StringList) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-		*l = nil
-		return nil
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("string list: cannot scan %T", src)
+	b, err := scanBytes(src, "string list")
+	if err != nil {
+		return err
 	}
 	if len(b) == 0 {
 		*l = nil

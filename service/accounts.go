@@ -202,6 +202,36 @@ func validateCarrierModules(l []string) ([]string, error) {
 	return out, nil
 }
 
+// carriers validates the carrier list of the input (nil when not given).
+func (in AccountInput) carriers() ([]string, error) {
+	if in.CarrierModules == nil {
+		return nil, nil
+	}
+	return validateCarrierModules(*in.CarrierModules)
+}
+
+// applyTo sets the given fields of the input on acct (carriers validated).
+func (in AccountInput) applyTo(acct *models.Account, carriers []string) {
+	if in.Name != nil {
+		acct.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Reseller != nil {
+		acct.Reseller = *in.Reseller
+	}
+	if in.AllowAdditions != nil {
+		acct.AllowAdditions = *in.AllowAdditions
+	}
+	if in.Enabled != nil {
+		acct.Enabled = *in.Enabled
+	}
+	if in.CarrierModules != nil {
+		acct.CarrierModules = carriers
+	}
+	if in.NumbersLookup != nil {
+		acct.NumbersLookup = *in.NumbersLookup
+	}
+}
+
 // CreateAccount creates a child of parentID (PUT /v2/accounts/{PARENT}).
 // Returns 403 when the caller may not act on the parent or sets reseller or
 // wnm_allow_additions without being a superduper admin; 400 validation when
@@ -228,23 +258,11 @@ func (s *Service) CreateAccount(ctx context.Context, parentID string, in Account
 		APIKey: key, APIKeyHash: hashSecret(key), CreatedAt: now, UpdatedAt: now,
 	}
 	acct.Path = parent.Path + "/" + acct.ID
-	if in.Reseller != nil {
-		acct.Reseller = *in.Reseller
+	carriers, err := in.carriers()
+	if err != nil {
+		return nil, err
 	}
-	if in.AllowAdditions != nil {
-		acct.AllowAdditions = *in.AllowAdditions
-	}
-	if in.Enabled != nil {
-		acct.Enabled = *in.Enabled
-	}
-	if in.CarrierModules != nil {
-		if acct.CarrierModules, err = validateCarrierModules(*in.CarrierModules); err != nil {
-			return nil, err
-		}
-	}
-	if in.NumbersLookup != nil {
-		acct.NumbersLookup = *in.NumbersLookup
-	}
+	in.applyTo(acct, carriers)
 	if err := s.withTx(ctx, func(q *store.Q) error { return q.InsertAccount(ctx, acct) }); err != nil {
 		return nil, err
 	}
@@ -264,11 +282,9 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, in AccountInput)
 	if (in.Reseller != nil || in.AllowAdditions != nil || in.CarrierModules != nil || in.NumbersLookup != nil) && !a.IsAdmin() {
 		return nil, models.ErrAccessDenied()
 	}
-	var carriers []string
-	if in.CarrierModules != nil {
-		if carriers, err = validateCarrierModules(*in.CarrierModules); err != nil {
-			return nil, err
-		}
+	carriers, err := in.carriers()
+	if err != nil {
+		return nil, err
 	}
 	if in.Enabled != nil && !*in.Enabled && id == a.Account.ID {
 		return nil, models.ErrAccessDenied() // an account cannot lock itself out
@@ -279,24 +295,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, in AccountInput)
 		if err != nil {
 			return err
 		}
-		if in.Name != nil {
-			acct.Name = strings.TrimSpace(*in.Name)
-		}
-		if in.Reseller != nil {
-			acct.Reseller = *in.Reseller
-		}
-		if in.AllowAdditions != nil {
-			acct.AllowAdditions = *in.AllowAdditions
-		}
-		if in.Enabled != nil {
-			acct.Enabled = *in.Enabled
-		}
-		if in.CarrierModules != nil {
-			acct.CarrierModules = carriers
-		}
-		if in.NumbersLookup != nil {
-			acct.NumbersLookup = *in.NumbersLookup
-		}
+		in.applyTo(acct, carriers)
 		acct.UpdatedAt = s.Now()
 		out = acct
 		return q.UpdateAccount(ctx, acct)
