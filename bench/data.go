@@ -312,15 +312,7 @@ func openDB(ctx context.Context, dsn string, rebuild bool) (*store.DB, error) {
 			return nil, err
 		}
 	}
-	db, err := store.Open(ctx, cfg, store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return store.OpenMigrated(ctx, cfg, store.Options{})
 }
 
 func ensureMySQLDatabase(dsn string, rebuild bool) error {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -98,11 +97,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns an *Error with a formatted user-facing message.
-func Errorf(code, reason, format string, args ...any) *Error {
-	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
-}
-
 // AsError returns err as *Error, or nil when it is not one.
 func AsError(err error) *Error {
 	var e *Error
@@ -169,10 +163,6 @@ func ErrInvalidTransitionNoCause() *Error {
 
 func ErrNoChangeRequired() *Error {
 	return &Error{Code: ECONFLICT, Reason: ReasonNoChangeRequired, Message: "no change required"}
-}
-
-func ErrAssignFailure(cause string) *Error {
-	return &Error{Code: EINVALID, Reason: ReasonAssignFailure, Message: "invalid account to assign to", Cause: cause}
 }
 
 // ErrInvalid is knm "invalid" (400) with a provider reason as cause.

@@ -84,15 +84,7 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (*store.DB, erro
 	if err != nil {
 		return nil, fmt.Errorf("--db: %v", err)
 	}
-	db, err := store.Open(ctx, cfg, store.Options{Logger: log, MaxOpenConns: c.DBMaxConns})
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return store.OpenMigrated(ctx, cfg, store.Options{Logger: log, MaxOpenConns: c.DBMaxConns})
 }
 
 func serviceConfig(c Config) (service.Config, error) {

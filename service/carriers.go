@@ -153,16 +153,18 @@ func (s *Service) resellerOf(ctx context.Context, acct *models.Account) (*models
 	if acct.Reseller || acct.SuperduperAdmin {
 		return acct, nil
 	}
+	// Nearest ancestor first, through the account cache: a search's
+	// reseller is usually the parent, one cached lookup away.
 	tree := acct.Tree()
-	if len(tree) == 0 {
-		return nil, nil
-	}
-	accts, err := s.db.Q().AccountsByID(ctx, tree)
-	if err != nil {
-		return nil, s.read(ctx, err)
-	}
 	for i := len(tree) - 1; i >= 0; i-- {
-		if a := accts[tree[i]]; a != nil && !a.Deleted() && (a.Reseller || a.SuperduperAdmin) {
+		a, err := s.account(ctx, tree[i])
+		if models.ErrorCode(err) == models.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, s.read(ctx, err)
+		}
+		if !a.Deleted() && (a.Reseller || a.SuperduperAdmin) {
 			return a, nil
 		}
 	}

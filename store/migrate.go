@@ -160,6 +160,20 @@ type numberSortIndexes struct {
 
 func (numberSortIndexes) TableName() string { return "numbers" }
 
+// OpenMigrated opens the database and brings its schema to LatestVersion:
+// what numberd, its tools and its tests do before anything else.
+func OpenMigrated(ctx context.Context, cfg Config, opts Options) (*DB, error) {
+	db, err := Open(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // LatestVersion is the schema version this binary expects.
 func LatestVersion() int { return migrations[len(migrations)-1].version }
 

@@ -555,18 +555,24 @@ func (q *Q) NumberEvents(ctx context.Context, number string, beforeSeq int64, li
 // LastEventSeqs returns the highest event Seq of each number that has
 // history (numbers deleted and created again continue their sequence).
 func (q *Q) LastEventSeqs(ctx context.Context, numbers []string) (map[string]int64, error) {
+	return q.eventsPerNumber(ctx, numbers, "MAX(seq)")
+}
+
+// eventsPerNumber computes one aggregate of number_events per number, in
+// one statement per 500 numbers; numbers without history are absent.
+func (q *Q) eventsPerNumber(ctx context.Context, numbers []string, aggregate string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, chunk := range chunks(numbers, 500) {
 		var rows []struct {
 			Number string
-			Seq    int64
+			V      int64
 		}
-		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, MAX(seq) AS seq").
+		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, "+aggregate+" AS v").
 			Where("number IN ?", chunk).Group("number").Scan(&rows).Error; err != nil {
 			return nil, translate(err)
 		}
 		for _, r := range rows {
-			out[r.Number] = r.Seq
+			out[r.Number] = r.V
 		}
 	}
 	return out, nil
@@ -601,21 +607,7 @@ func (q *Q) CountEvents(ctx context.Context, number string) (int64, error) {
 // CountEventsByNumber counts the history rows of several numbers in one
 // statement (loaders), keyed by number; numbers without history are absent.
 func (q *Q) CountEventsByNumber(ctx context.Context, numbers []string) (map[string]int64, error) {
-	out := map[string]int64{}
-	for _, chunk := range chunks(numbers, 500) {
-		var rows []struct {
-			Number string
-			N      int64
-		}
-		if err := q.g.WithContext(ctx).Model(&models.NumberEvent{}).Select("number, COUNT(*) AS n").
-			Where("number IN ?", chunk).Group("number").Scan(&rows).Error; err != nil {
-			return nil, translate(err)
-		}
-		for _, r := range rows {
-			out[r.Number] = r.N
-		}
-	}
-	return out, nil
+	return q.eventsPerNumber(ctx, numbers, "COUNT(*)")
 }
 
 // EventsAfter returns up to limit events ordered by (created_at, id) that

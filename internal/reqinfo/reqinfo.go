@@ -41,16 +41,6 @@ func FromContext(ctx context.Context) *Info {
 	return i
 }
 
-// RequestID returns the request id ("" when ctx has no Info).
-func RequestID(ctx context.Context) string {
-	if i := FromContext(ctx); i != nil {
-		i.mu.Lock()
-		defer i.mu.Unlock()
-		return i.requestID
-	}
-	return ""
-}
-
 // SetAccount records the authenticated account id.
 func (i *Info) SetAccount(id string) {
 	if i == nil {

@@ -95,11 +95,8 @@ func OpenDSN(tb testing.TB, dsn string, opts store.Options) *store.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), cfg, opts)
+	db, err := store.OpenMigrated(context.Background(), cfg, opts)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := db.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
